@@ -1,0 +1,670 @@
+/* engine.c - threads, sockets and routing of one pipeline run.
+ *
+ * Every stage has workers, each a thread with a PULL socket bound at
+ * inproc://sluice/<stage>/<worker>. A source stage's workers are its decode
+ * workers, fed by the thread running the plugin's run(); they parse JSON text
+ * in parallel. A batch of source S with sequence number n goes to worker
+ * n % W of every downstream stage; a worker handles the batches of each
+ * (sending stage, source) pair strictly in sequence, stashing early ones, so
+ * several workers of a transform never reorder records for a sink.
+ * Small high-water marks plus a per-source window of batches in flight
+ * bound memory however large the input. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "engine_int.h"
+#include "intern.h"
+#include "log.h"
+
+double sl_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+uint64_t sl_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void sl_stage_fail(sl_stage *st, sl_engine *e, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&st->lock);
+    int first = st->error == NULL;
+    if (first)
+        st->error = strdup(msg);
+    pthread_mutex_unlock(&st->lock);
+    sl_log(SLUICE_LOG_ERROR, st->cfg->id, "%s", msg);
+    atomic_store(&e->failed, 1);
+    atomic_store(&e->stopping, 1);
+}
+
+/* ---- sending and receiving ------------------------------------------------ */
+
+static int send_msg(void *sock, const sl_msg_hdr *h, sluice_batch *b)
+{
+    for (;;) {
+        if (zmq_send(sock, h, sizeof *h, ZMQ_SNDMORE) == (int)sizeof *h)
+            break;
+        if (errno != EINTR)
+            return -1;
+    }
+    for (;;) {
+        if (zmq_send(sock, &b, sizeof b, 0) == (int)sizeof b)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+static int recv_msg(void *sock, sl_msg_hdr *h, sluice_batch **b)
+{
+    int n;
+    while ((n = zmq_recv(sock, h, sizeof *h, 0)) < 0 && errno == EINTR)
+        ;
+    if (n != (int)sizeof *h)
+        return -1;
+    while ((n = zmq_recv(sock, b, sizeof *b, 0)) < 0 && errno == EINTR)
+        ;
+    return n == (int)sizeof *b ? 0 : -1;
+}
+
+/* Sends `b` (owned) to every downstream stage of ctx; the last one gets the
+ * batch itself, the others a deep copy. */
+static int forward(sluice_ctx *ctx, const size_t *down, size_t ndown, sluice_batch *b)
+{
+    sl_engine *e = ctx->e;
+    sl_msg_hdr h = {1, SL_MSG_BATCH, (uint16_t)ctx->st->idx, b->src, b->seq};
+    int rc = 0;
+    for (size_t d = 0; d < ndown; d++) {
+        sl_stage *ds = &e->st[down[d]];
+        sluice_batch *out = d + 1 == ndown ? b : sl_batch_copy(b);
+        if (!out) {
+            sl_stage_fail(ctx->st, e, "out of memory copying a batch");
+            rc = -1;
+            continue;
+        }
+        void *sock = ctx->push[ctx->push_off[d] + (b->seq % (uint64_t)ds->nworkers)];
+        if (send_msg(sock, &h, out) != 0) {
+            sl_stage_fail(ctx->st, e, "cannot send a batch: %s", zmq_strerror(errno));
+            sl_batch_free(&out);
+            rc = -1;
+        }
+    }
+    if (ndown == 0)
+        sl_batch_free(&b);
+    return rc;
+}
+
+static void send_eos(sluice_ctx *ctx)
+{
+    sl_msg_hdr h = {1, SL_MSG_EOS, (uint16_t)ctx->st->idx, 0, 0};
+    for (size_t i = 0; i < ctx->npush; i++)
+        if (send_msg(ctx->push[i], &h, NULL) != 0)
+            sl_stage_fail(ctx->st, ctx->e, "cannot send end of stream: %s", zmq_strerror(errno));
+}
+
+/* ---- sources ---------------------------------------------------------------- */
+
+int sl_producer_send(sluice_ctx *ctx)
+{
+    sl_stage *st = ctx->st;
+    sluice_batch *b = ctx->cur;
+    if (!b)
+        return 0;
+    ctx->cur = NULL;
+    atomic_fetch_add(&st->c.in, b->n);
+    pthread_mutex_lock(&st->wlock);
+    while (st->reach && st->sent - st->acks / st->reach >= SL_WINDOW)
+        pthread_cond_wait(&st->wcond, &st->wlock);
+    st->sent++;
+    pthread_mutex_unlock(&st->wlock);
+    b->seq = ctx->next_seq++;
+    size_t self = st->idx;
+    return forward(ctx, &self, 1, b);
+}
+
+static void *producer_main(void *arg)
+{
+    sluice_ctx *ctx = arg;
+    sl_stage *st = ctx->st;
+    int rc = st->p->run(ctx->state, ctx);
+    if (rc != SLUICE_OK && rc != SLUICE_STOPPED) {
+        pthread_mutex_lock(&st->lock);
+        char *msg = st->error ? strdup(st->error) : NULL;
+        pthread_mutex_unlock(&st->lock);
+        sl_stage_fail(st, ctx->e, "%s", msg ? msg : sluice_strerror(rc));
+        free(msg);
+    }
+    if (sl_producer_send(ctx) != 0)
+        sl_stage_fail(st, ctx->e, "cannot send the last batch");
+    send_eos(ctx);
+    return NULL;
+}
+
+/* ---- workers ----------------------------------------------------------------- */
+
+static void compact(sluice_batch *b)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->recs[i].state == SL_REC_LIVE)
+            b->recs[j++] = b->recs[i];
+    b->n = j;
+}
+
+static void ack(sl_engine *e, uint32_t src)
+{
+    sl_stage *s = &e->st[src];
+    pthread_mutex_lock(&s->wlock);
+    s->acks++;
+    pthread_cond_signal(&s->wcond);
+    pthread_mutex_unlock(&s->wlock);
+}
+
+static void handle_decode(sluice_ctx *ctx, sluice_batch *b)
+{
+    sl_decode_batch(ctx, b);
+    compact(b);
+    atomic_fetch_add(&ctx->st->c.out, b->n);
+    atomic_fetch_add(&ctx->st->c.batches, 1);
+    forward(ctx, ctx->st->down, ctx->st->ndown, b);
+}
+
+static void handle_transform(sluice_ctx *ctx, sluice_batch *b)
+{
+    sl_stage *st = ctx->st;
+    sl_decode_batch(ctx, b);
+    atomic_fetch_add(&st->c.in, sl_batch_live(b));
+    b->dropped = b->rejected = 0;
+    int rc = st->broken ? SLUICE_OK : st->p->process(ctx->state, ctx, b);
+    if (rc != SLUICE_OK) {
+        st->broken = 1;
+        sl_stage_fail(st, ctx->e, "process failed: %s", sluice_strerror(rc));
+    }
+    atomic_fetch_add(&st->c.dropped, b->dropped);
+    compact(b);
+    atomic_fetch_add(&st->c.out, b->n);
+    atomic_fetch_add(&st->c.batches, 1);
+    forward(ctx, st->down, st->ndown, b);
+}
+
+static int write_with_retry(sluice_ctx *ctx, sluice_batch *b)
+{
+    sl_stage *st = ctx->st;
+    unsigned delay_ms = 100;
+    for (int attempt = 1;; attempt++) {
+        int rc = st->p->write(ctx->state, ctx, b);
+        if (rc != SLUICE_RETRY || attempt >= SL_SINK_RETRIES)
+            return rc;
+        /* full jitter: sleep a random part of the growing delay */
+        unsigned ms = delay_ms / 2 + (unsigned)(rand() % (int)(delay_ms / 2 + 1));
+        sl_log(SLUICE_LOG_WARN, st->cfg->id, "write failed transiently (attempt %d of %d), retrying in %u ms",
+               attempt, SL_SINK_RETRIES, ms);
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        delay_ms = delay_ms * 2 > 10000 ? 10000 : delay_ms * 2;
+    }
+}
+
+static void handle_sink(sluice_ctx *ctx, sluice_batch *b)
+{
+    sl_stage *st = ctx->st;
+    sl_decode_batch(ctx, b);
+    size_t live = sl_batch_live(b);
+    atomic_fetch_add(&st->c.in, live);
+    if (st->broken) {
+        st->lost += live;
+    } else {
+        b->rejected = 0;
+        int rc = write_with_retry(ctx, b);
+        if (rc == SLUICE_OK) {
+            atomic_fetch_add(&st->c.out, sl_batch_live(b));
+        } else {
+            st->broken = 1;
+            st->lost += sl_batch_live(b);
+            pthread_mutex_lock(&st->lock);
+            char *msg = st->error ? strdup(st->error) : NULL;
+            pthread_mutex_unlock(&st->lock);
+            sl_stage_fail(st, ctx->e, "write failed: %s", msg ? msg : sluice_strerror(rc));
+            free(msg);
+        }
+    }
+    atomic_fetch_add(&st->c.batches, 1);
+    uint32_t src = b->src;
+    sl_batch_free(&b);
+    ack(ctx->e, src);
+}
+
+static void handle(sluice_ctx *ctx, sluice_batch *b)
+{
+    switch (ctx->st->kind) {
+    case SLUICE_SOURCE: handle_decode(ctx, b); break;
+    case SLUICE_TRANSFORM: handle_transform(ctx, b); break;
+    default: handle_sink(ctx, b); break;
+    }
+}
+
+/* Handles b if it is next in its (from, src) sequence, then any stashed
+ * successors; otherwise stashes it. */
+static void accept_batch(sluice_ctx *ctx, const sl_msg_hdr *h, sluice_batch *b)
+{
+    sl_engine *e = ctx->e;
+    sl_order *o = &ctx->order[(size_t)h->from * e->n + h->src];
+    uint64_t step = (uint64_t)ctx->st->nworkers;
+    if (h->seq != o->next) {
+        sl_stash *s = malloc(sizeof *s), **pp = &o->stash;
+        if (!s) {
+            sl_stage_fail(ctx->st, e, "out of memory");
+            sl_batch_free(&b);
+            return;
+        }
+        s->seq = h->seq;
+        s->b = b;
+        while (*pp && (*pp)->seq < h->seq)
+            pp = &(*pp)->next;
+        s->next = *pp;
+        *pp = s;
+        return;
+    }
+    handle(ctx, b);
+    o->next += step;
+    while (o->stash && o->stash->seq == o->next) {
+        sl_stash *s = o->stash;
+        o->stash = s->next;
+        handle(ctx, s->b);
+        free(s);
+        o->next += step;
+    }
+}
+
+static void finish_worker(sluice_ctx *ctx)
+{
+    sl_engine *e = ctx->e;
+    sl_stage *st = ctx->st;
+    for (size_t i = 0; i < e->n * e->n; i++) {
+        while (ctx->order[i].stash) {
+            sl_stash *s = ctx->order[i].stash;
+            ctx->order[i].stash = s->next;
+            sl_stage_fail(st, e, "internal error: batch %llu of %s never completed its sequence",
+                          (unsigned long long)s->seq, e->st[i % e->n].cfg->id);
+            st->lost += sl_batch_live(s->b);
+            sl_batch_free(&s->b);
+            free(s);
+        }
+    }
+    if (st->kind == SLUICE_SINK && !st->broken && st->p->flush) {
+        int rc = st->p->flush(ctx->state, ctx);
+        if (rc != SLUICE_OK)
+            sl_stage_fail(st, e, "flush failed: %s", sluice_strerror(rc));
+    }
+    send_eos(ctx);
+    if (atomic_fetch_sub(&st->workers_left, 1) == 1)
+        st->t_end = sl_now();
+}
+
+static void *worker_main(void *arg)
+{
+    sluice_ctx *ctx = arg;
+    int eos = 0;
+    while (eos < ctx->st->eos_expected) {
+        sl_msg_hdr h;
+        sluice_batch *b = NULL;
+        if (recv_msg(ctx->pull, &h, &b) != 0) {
+            sl_stage_fail(ctx->st, ctx->e, "cannot receive: %s", zmq_strerror(errno));
+            break;
+        }
+        if (h.kind == SL_MSG_EOS)
+            eos++;
+        else if (b)
+            accept_batch(ctx, &h, b);
+    }
+    finish_worker(ctx);
+    return NULL;
+}
+
+/* ---- set-up ------------------------------------------------------------------- */
+
+static int default_workers(const sl_stage *st)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = ncpu > 0 ? (int)ncpu : 1;
+    if (n > 8)
+        n = 8;
+    if (st->kind == SLUICE_SINK)
+        return 1;
+    if (st->kind == SLUICE_TRANSFORM && (st->p->flags & SLUICE_PLUGIN_SERIAL))
+        return 1;
+    if (st->cfg->workers > 0)
+        return st->cfg->workers;
+    return n;
+}
+
+static void ctx_init(sluice_ctx *c, sl_engine *e, sl_stage *st, int worker)
+{
+    memset(c, 0, sizeof *c);
+    c->host = &sl_host_table;
+    c->e = e;
+    c->st = st;
+    c->worker = worker;
+}
+
+static void *make_socket(sl_engine *e, int type)
+{
+    void *s = zmq_socket(e->zctx, type);
+    int hwm = SL_HWM;
+    if (s) {
+        zmq_setsockopt(s, type == ZMQ_PUSH ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof hwm);
+    }
+    return s;
+}
+
+static int endpoint(char *buf, size_t len, size_t stage, int worker)
+{
+    return snprintf(buf, len, "inproc://sluice/%zu/%d", stage, worker);
+}
+
+/* PUSH sockets of ctx towards the workers of `down` stages. */
+static int connect_down(sl_engine *e, sluice_ctx *c, const size_t *down, size_t ndown)
+{
+    size_t total = 0;
+    for (size_t d = 0; d < ndown; d++)
+        total += (size_t)e->st[down[d]].nworkers;
+    c->push = calloc(total ? total : 1, sizeof *c->push);
+    c->push_off = calloc(ndown ? ndown : 1, sizeof *c->push_off);
+    if (!c->push || !c->push_off)
+        return -1;
+    for (size_t d = 0, k = 0; d < ndown; d++) {
+        sl_stage *ds = &e->st[down[d]];
+        c->push_off[d] = k;
+        for (int w = 0; w < ds->nworkers; w++, k++) {
+            char ep[96];
+            endpoint(ep, sizeof ep, ds->idx, w);
+            if (!(c->push[k] = make_socket(e, ZMQ_PUSH)) || zmq_connect(c->push[k], ep) != 0)
+                return -1;
+            c->npush = k + 1;
+        }
+    }
+    return 0;
+}
+
+static int setup_graph(sl_engine *e)
+{
+    sl_pipeline_cfg *cfg = e->cfg;
+    for (size_t i = 0; i < e->n; i++) {
+        sl_stage *st = &e->st[i];
+        st->idx = i;
+        st->cfg = &cfg->stages[i];
+        st->p = st->cfg->plugin->desc;
+        st->kind = st->cfg->kind;
+        pthread_mutex_init(&st->lock, NULL);
+        pthread_mutex_init(&st->wlock, NULL);
+        pthread_cond_init(&st->wcond, NULL);
+        st->nworkers = default_workers(st);
+        atomic_init(&st->workers_left, st->nworkers);
+    }
+    for (size_t i = 0; i < e->n; i++) {
+        sl_stage_cfg *sc = &cfg->stages[i];
+        for (size_t k = 0; k < sc->ninputs; k++) {
+            sl_stage *up = &e->st[sc->input_idx[k]];
+            size_t *nd = realloc(up->down, (up->ndown + 1) * sizeof *nd);
+            if (!nd)
+                return -1;
+            nd[up->ndown++] = i;
+            up->down = nd;
+            e->st[i].eos_expected += up->nworkers;
+        }
+        if (e->st[i].kind == SLUICE_SOURCE)
+            e->st[i].eos_expected = 1; /* from its own producer */
+    }
+    /* Deliveries of each source's batches to sinks: paths through the DAG. */
+    unsigned long long *paths = calloc(e->n, sizeof *paths);
+    if (!paths)
+        return -1;
+    for (size_t s = 0; s < e->n; s++) {
+        if (e->st[s].kind != SLUICE_SOURCE)
+            continue;
+        memset(paths, 0, e->n * sizeof *paths);
+        paths[s] = 1;
+        unsigned long long reach = 0;
+        for (size_t t = 0; t < e->n; t++) {
+            size_t v = cfg->topo[t];
+            for (size_t k = 0; k < cfg->stages[v].ninputs; k++)
+                paths[v] += paths[cfg->stages[v].input_idx[k]];
+            if (e->st[v].kind == SLUICE_SINK)
+                reach += paths[v];
+        }
+        e->st[s].reach = (unsigned)reach;
+    }
+    free(paths);
+    return 0;
+}
+
+static int setup_sockets(sl_engine *e)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        sl_stage *st = &e->st[i];
+        st->w = calloc((size_t)st->nworkers, sizeof *st->w);
+        st->threads = calloc((size_t)st->nworkers, sizeof *st->threads);
+        if (!st->w || !st->threads)
+            return -1;
+        for (int w = 0; w < st->nworkers; w++) {
+            sluice_ctx *c = &st->w[w];
+            char ep[96];
+            ctx_init(c, e, st, w);
+            c->order = calloc(e->n * e->n, sizeof *c->order);
+            if (!c->order)
+                return -1;
+            for (size_t k = 0; k < e->n * e->n; k++)
+                c->order[k].next = (uint64_t)w;
+            endpoint(ep, sizeof ep, i, w);
+            if (!(c->pull = make_socket(e, ZMQ_PULL)) || zmq_bind(c->pull, ep) != 0)
+                return -1;
+        }
+    }
+    for (size_t i = 0; i < e->n; i++) {
+        sl_stage *st = &e->st[i];
+        for (int w = 0; w < st->nworkers; w++)
+            if (connect_down(e, &st->w[w], st->down, st->ndown) != 0)
+                return -1;
+        if (st->kind == SLUICE_SOURCE) {
+            ctx_init(&st->prod, e, st, -1);
+            if (connect_down(e, &st->prod, &st->idx, 1) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int sl_engine_new(sl_engine **out, sl_pipeline_cfg *cfg, const sl_run_opts *opts, char **err)
+{
+    sl_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return -1;
+    e->cfg = cfg;
+    if (opts)
+        e->opts = *opts;
+    e->n = cfg->nstages;
+    e->st = calloc(e->n, sizeof *e->st);
+    e->zctx = zmq_ctx_new();
+    if (!e->st || !e->zctx || setup_graph(e) != 0 || setup_sockets(e) != 0) {
+        if (err)
+            *err = strdup("cannot set up the pipeline's threads and sockets");
+        sl_engine_free(&e);
+        return -1;
+    }
+    if (sl_dlq_open(&e->dlq, cfg->dead_letter, err) != 0) {
+        sl_engine_free(&e);
+        return -1;
+    }
+    *out = e;
+    return 0;
+}
+
+void sl_engine_request_stop(sl_engine *e)
+{
+    atomic_store(&e->interrupted, 1);
+    atomic_store(&e->stopping, 1);
+}
+
+/* ---- running -------------------------------------------------------------------- */
+
+static int init_plugins(sl_engine *e)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        sl_stage *st = &e->st[i];
+        sluice_ctx *ctxs = st->kind == SLUICE_SOURCE ? &st->prod : st->w;
+        int n = st->kind == SLUICE_SOURCE ? 1 : st->nworkers;
+        for (int w = 0; w < n; w++) {
+            int rc = st->p->init(&ctxs[w], &ctxs[w].state);
+            if (rc != SLUICE_OK) {
+                sl_stage_fail(st, e, "%s: cannot start plugin %s: %s",
+                              st->cfg->json_path, st->p->name, st->error ? st->error : sluice_strerror(rc));
+                return -1;
+            }
+            ctxs[w].inited = 1;
+        }
+    }
+    return 0;
+}
+
+static void fini_plugins(sl_engine *e)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        sl_stage *st = &e->st[i];
+        if (st->prod.inited && st->p->fini)
+            st->p->fini(st->prod.state);
+        st->prod.inited = 0;
+        for (int w = 0; st->w && w < st->nworkers; w++) {
+            if (st->w[w].inited && st->p->fini)
+                st->p->fini(st->w[w].state);
+            st->w[w].inited = 0;
+        }
+    }
+}
+
+int sl_engine_run(sl_engine *e)
+{
+    if (e->ran)
+        return 1;
+    e->ran = 1;
+    e->t0 = sl_now();
+    if (init_plugins(e) != 0) {
+        fini_plugins(e);
+        return 1;
+    }
+    sl_progress_start(e);
+    for (size_t i = 0; i < e->n; i++) {
+        sl_stage *st = &e->st[i];
+        for (int w = 0; w < st->nworkers; w++)
+            pthread_create(&st->threads[w], NULL, worker_main, &st->w[w]);
+    }
+    for (size_t i = 0; i < e->n; i++)
+        if (e->st[i].kind == SLUICE_SOURCE)
+            pthread_create(&e->st[i].prod_thread, NULL, producer_main, &e->st[i].prod);
+    for (size_t i = 0; i < e->n; i++) {
+        sl_stage *st = &e->st[i];
+        if (st->kind == SLUICE_SOURCE)
+            pthread_join(st->prod_thread, NULL);
+        for (int w = 0; w < st->nworkers; w++)
+            pthread_join(st->threads[w], NULL);
+    }
+    e->t1 = sl_now();
+    atomic_store(&e->done, 1);
+    sl_progress_stop(e);
+    fini_plugins(e);
+
+    if (sl_dlq_sync(e->dlq) != 0) {
+        sl_log(SLUICE_LOG_ERROR, NULL, "the dead-letter file could not be written completely");
+        atomic_store(&e->failed, 1);
+    }
+    unsigned long long rejected = atomic_load(&e->rejects);
+    if (rejected && !sl_dlq_has_file(e->dlq)) {
+        sl_log(SLUICE_LOG_ERROR, NULL,
+               "%llu record%s rejected and no dead_letter file is configured: they are only in the log",
+               rejected, rejected == 1 ? " was" : "s were");
+        atomic_store(&e->failed, 1);
+    }
+    if (e->opts.summary)
+        sl_summary_print(e);
+    return atomic_load(&e->failed) || atomic_load(&e->interrupted) ? 1 : 0;
+}
+
+size_t sl_engine_report(const sl_engine *e, sl_stage_report *out, size_t max)
+{
+    size_t n = e->n < max ? e->n : max;
+    for (size_t i = 0; i < n; i++) {
+        const sl_stage *st = &e->st[i];
+        out[i].id = st->cfg->id;
+        out[i].plugin = st->p->name;
+        out[i].kind = st->kind;
+        out[i].in = atomic_load(&st->c.in);
+        out[i].out = atomic_load(&st->c.out);
+        out[i].dropped = atomic_load(&st->c.dropped);
+        out[i].dead = atomic_load(&st->c.dead);
+        out[i].elapsed = (st->t_end > 0 ? st->t_end : e->t1) - e->t0;
+        out[i].error = st->error;
+    }
+    return n;
+}
+
+static void free_ctx(sluice_ctx *c, size_t nn)
+{
+    if (c->pull)
+        zmq_close(c->pull);
+    for (size_t k = 0; c->push && k < c->npush; k++)
+        zmq_close(c->push[k]);
+    free(c->push);
+    free(c->push_off);
+    for (size_t k = 0; c->order && k < nn; k++)
+        while (c->order[k].stash) {
+            sl_stash *s = c->order[k].stash;
+            c->order[k].stash = s->next;
+            sl_batch_free(&s->b);
+            free(s);
+        }
+    free(c->order);
+    sl_batch_free(&c->cur);
+}
+
+void sl_engine_free(sl_engine **pe)
+{
+    sl_engine *e = pe ? *pe : NULL;
+    if (!e)
+        return;
+    fini_plugins(e);
+    for (size_t i = 0; e->st && i < e->n; i++) {
+        sl_stage *st = &e->st[i];
+        for (int w = 0; st->w && w < st->nworkers; w++)
+            free_ctx(&st->w[w], e->n * e->n);
+        free_ctx(&st->prod, 0);
+        free(st->w);
+        free(st->threads);
+        free(st->down);
+        free(st->error);
+        pthread_mutex_destroy(&st->lock);
+        pthread_mutex_destroy(&st->wlock);
+        pthread_cond_destroy(&st->wcond);
+    }
+    free(e->st);
+    if (e->zctx)
+        zmq_ctx_term(e->zctx);
+    sl_dlq_close(&e->dlq);
+    free(e);
+    *pe = NULL;
+}

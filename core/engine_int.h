@@ -1,0 +1,122 @@
+/* engine_int.h - the engine's private structures, shared by engine.c (threads
+ * and routing), host.c (the host table plugins call) and report.c (progress
+ * and summary). Nothing here is visible to plugins. */
+#ifndef SL_ENGINE_INT_H
+#define SL_ENGINE_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include "batch.h"
+#include "engine.h"
+
+#define SL_HWM 4             /* batches queued per socket pipe */
+#define SL_WINDOW 16         /* batches of one source in flight before it waits */
+#define SL_BATCH_BYTES (1u << 20) /* raw text per batch before it is sent */
+#define SL_FLUSH_MS 200      /* a partial batch older than this is sent */
+#define SL_SINK_RETRIES 5    /* attempts of a sink write answering RETRY */
+
+/* Message envelope, frame 1. Frame 2 carries the batch: its pointer within a
+ * process (inproc, ownership moves with the message); a serialised batch
+ * would go there across ipc:// or tcp://. */
+typedef struct sl_msg_hdr {
+    uint8_t version;
+    uint8_t kind;    /* SL_MSG_BATCH | SL_MSG_EOS */
+    uint16_t from;   /* index of the sending stage */
+    uint32_t src;    /* index of the source stage the batch started at */
+    uint64_t seq;    /* per-source sequence number */
+} sl_msg_hdr;
+
+enum { SL_MSG_BATCH = 1, SL_MSG_EOS = 2 };
+
+/* Batches that arrived ahead of their turn, per (sending stage, source). */
+typedef struct sl_stash {
+    uint64_t seq;
+    sluice_batch *b;
+    struct sl_stash *next;
+} sl_stash;
+
+typedef struct sl_order {
+    uint64_t next; /* next sequence number this worker handles */
+    sl_stash *stash;
+} sl_order;
+
+struct sluice_ctx {
+    const sluice_host *host; /* must stay first: see sluice_handle_head */
+    sl_engine *e;
+    sl_stage *st;
+    int worker;              /* -1: a source's producer thread */
+    void *state;             /* the plugin instance */
+    int inited;
+    void *pull;              /* PULL socket (workers) */
+    void **push;             /* PUSH sockets: each downstream stage's workers, in order */
+    size_t npush;
+    size_t *push_off;        /* per downstream stage: first index into push */
+    sl_order *order;         /* [nstages * nstages], by (from, src) */
+    /* producer state */
+    sluice_batch *cur;
+    uint64_t next_seq;
+    uint64_t cur_started_ms;
+    unsigned tick;
+    const char *stream_arg, *stream_val; /* last stream lookup */
+    const char *origin_val;              /* last interned origin */
+};
+
+struct sl_stage {
+    size_t idx;
+    sl_stage_cfg *cfg;
+    const sluice_plugin *p;
+    int kind;
+    int nworkers;
+    sluice_ctx *w;           /* [nworkers]: decoders of a source, or workers */
+    pthread_t *threads;
+    sluice_ctx prod;         /* sources: the thread running plugin->run */
+    pthread_t prod_thread;
+    size_t *down;            /* stages reading from this one */
+    size_t ndown;
+    int eos_expected;        /* EOS messages each worker waits for */
+    sl_counters c;
+    atomic_int workers_left;
+    double t_end;
+    int broken;              /* sinks: failed; later batches are discarded */
+    unsigned long long lost; /* records discarded after a failure */
+    pthread_mutex_t lock;
+    char *error;             /* first error, owned */
+    /* sources: in-flight window */
+    pthread_mutex_t wlock;
+    pthread_cond_t wcond;
+    uint64_t sent, acks;
+    unsigned reach;          /* deliveries of each batch to sinks (paths) */
+};
+
+struct sl_engine {
+    sl_pipeline_cfg *cfg;
+    sl_run_opts opts;
+    void *zctx;
+    sl_stage *st;
+    size_t n;
+    sl_dlq *dlq;
+    atomic_int stopping, failed, interrupted, done;
+    atomic_ullong rejects;
+    atomic_int max_errors_hit;
+    double t0, t1;
+    int ran;
+    pthread_t progress_thread;
+    int progress_on;
+};
+
+double sl_now(void);          /* monotonic seconds */
+uint64_t sl_now_ms(void);
+void sl_stage_fail(sl_stage *st, sl_engine *e, const char *fmt, ...) SLUICE_PRINTF(3, 4);
+void sl_count_reject(sl_engine *e);
+/* Producer: hands the current batch to the decoders (waits on the window). */
+int sl_producer_send(sluice_ctx *ctx);
+/* Parses RAW records; bad JSON is dead-lettered. */
+void sl_decode_batch(sluice_ctx *ctx, sluice_batch *b);
+
+void sl_progress_start(sl_engine *e);
+void sl_progress_stop(sl_engine *e);
+void sl_summary_print(sl_engine *e);
+
+#endif

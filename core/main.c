@@ -1,0 +1,276 @@
+/* main.c - the `sluice` command line. */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli_plugins.h"
+#include "config.h"
+#include "engine.h"
+#include "intern.h"
+#include "log.h"
+
+enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
+
+typedef struct cli {
+    int verbosity; /* 0 normal, -1 quiet, 1.. verbose */
+    int json_logs;
+    int progress;
+    const char *plugin_dirs[32];
+    size_t nplugin_dirs;
+} cli;
+
+static const char usage_text[] =
+    "Usage: sluice [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "sluice moves sales data between CRMs, shops, inventory systems and warehouses:\n"
+    "sources read records, transforms reshape them, sinks store them.\n"
+    "\n"
+    "Commands:\n"
+    "  run PIPELINE.json         run a pipeline to completion\n"
+    "  validate PIPELINE.json    check a pipeline (plugins, options, graph) without running it\n"
+    "  plugins                   list the plugins found (kind, name, version, description)\n"
+    "  describe NAME             show a plugin's options (NAME may be kind/name, e.g. sink/file)\n"
+    "  help [COMMAND]            show this help, or a command's\n"
+    "\n"
+    "Options:\n"
+    "  -v, --verbose             more log output (-vv for debug)\n"
+    "  -q, --quiet               errors only: no progress line, no summary\n"
+    "      --log-format FORMAT   text (default) or json (one JSON object per line)\n"
+    "      --plugin-path DIR     look for plugins in DIR first (repeatable)\n"
+    "      --no-progress         never show the live progress line\n"
+    "  -h, --help                show help\n"
+    "  -V, --version             show the version\n"
+    "\n"
+    "Plugins are searched in: the pipeline's \"plugin_path\", --plugin-path, $SLUICE_PLUGIN_PATH,\n"
+    "the install folder and the build tree.\n"
+    "\n"
+    "Exit status: 0 success; 1 the run failed, was interrupted or lost data;\n"
+    "2 bad usage or bad configuration.\n"
+    "\n"
+    "Example:\n"
+    "  sluice run examples/quickstart/pipeline.json\n";
+
+static const char run_help[] =
+    "Usage: sluice run [OPTIONS] PIPELINE.json\n"
+    "\n"
+    "Runs the pipeline until every source is exhausted and every sink has committed.\n"
+    "Logs go to stderr; on a terminal a live line shows records/s per stage; the run ends\n"
+    "with a summary per stage (records in, out, dropped, rejected, elapsed, rate).\n"
+    "Rejected records go to the pipeline's \"dead_letter\" file with the reason.\n"
+    "SIGINT/SIGTERM stop reading, drain what is in flight, flush the sinks and exit 1;\n"
+    "a second signal exits at once.\n"
+    "\n"
+    "Exit status: 0 success; 1 failed, interrupted or lost data; 2 bad configuration.\n";
+
+static const char validate_help[] =
+    "Usage: sluice validate PIPELINE.json\n"
+    "\n"
+    "Reads the pipeline, loads its plugins and checks every option, input and path\n"
+    "expression without running anything. Exit 0 when valid, 2 with the first error\n"
+    "(FILE:LINE:COLUMN: JSON.PATH: message) otherwise.\n";
+
+static const char plugins_help[] =
+    "Usage: sluice plugins\n\nLists every plugin found on the search path: kind, name, version, description.\n";
+
+static const char describe_help[] =
+    "Usage: sluice describe NAME\n"
+    "\n"
+    "Prints a plugin's description and options: name, type, required or default,\n"
+    "description. NAME is a plugin name (all kinds with that name are shown) or\n"
+    "KIND/NAME, e.g. `sluice describe sink/file`.\n";
+
+static int print_help(const char *cmd)
+{
+    if (!cmd)
+        fputs(usage_text, stdout);
+    else if (strcmp(cmd, "run") == 0)
+        fputs(run_help, stdout);
+    else if (strcmp(cmd, "validate") == 0)
+        fputs(validate_help, stdout);
+    else if (strcmp(cmd, "plugins") == 0)
+        fputs(plugins_help, stdout);
+    else if (strcmp(cmd, "describe") == 0)
+        fputs(describe_help, stdout);
+    else {
+        fprintf(stderr, "sluice: unknown command '%s'; see 'sluice --help'\n", cmd);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int usage_error(const char *msg, const char *cmd)
+{
+    fprintf(stderr, "sluice: %s\n", msg);
+    fprintf(stderr, "Try 'sluice %s--help' for more information.\n", cmd ? cmd : "");
+    return EXIT_USAGE;
+}
+
+static int load(const char *file, sl_pipeline_cfg **cfg)
+{
+    char *err = NULL;
+    if (sl_config_load(file, cfg, &err) != 0) {
+        fprintf(stderr, "%s\n", err ? err : "cannot load the pipeline");
+        free(err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_validate(const char *file)
+{
+    sl_pipeline_cfg *cfg = NULL;
+    if (load(file, &cfg) != 0)
+        return EXIT_USAGE;
+    size_t k[4] = {0};
+    for (size_t i = 0; i < cfg->nstages; i++)
+        k[cfg->stages[i].kind & 3]++;
+    printf("%s: ok (pipeline %s: %zu source%s, %zu transform%s, %zu sink%s)\n", file, cfg->name, k[1],
+           k[1] == 1 ? "" : "s", k[2], k[2] == 1 ? "" : "s", k[3], k[3] == 1 ? "" : "s");
+    sl_config_free(&cfg);
+    return EXIT_OK;
+}
+
+/* ---- signals: one thread waits for them, the others never see them ---------- */
+
+typedef struct sigwatch {
+    sl_engine *e;
+    sigset_t set;
+    volatile int quit;
+} sigwatch;
+
+static void *signal_main(void *arg)
+{
+    sigwatch *w = arg;
+    int seen = 0;
+    while (!w->quit) {
+        struct timespec ts = {0, 100 * 1000000L};
+        int sig = sigtimedwait(&w->set, NULL, &ts);
+        if (sig <= 0)
+            continue;
+        if (seen++) {
+            sl_log(SLUICE_LOG_ERROR, NULL, "second %s: exiting now without draining", strsignal(sig));
+            _exit(EXIT_RUN_FAILED);
+        }
+        sl_log(SLUICE_LOG_WARN, NULL, "%s: stopping; draining in-flight records (again to exit at once)",
+               strsignal(sig));
+        sl_engine_request_stop(w->e);
+    }
+    return NULL;
+}
+
+static int cmd_run(const cli *c, const char *file)
+{
+    sl_pipeline_cfg *cfg = NULL;
+    if (load(file, &cfg) != 0)
+        return EXIT_USAGE;
+    sl_run_opts opts = {.progress = c->progress && c->verbosity >= 0 && !c->json_logs,
+                        .summary = c->verbosity >= 0};
+    sl_engine *e = NULL;
+    char *err = NULL;
+    if (sl_engine_new(&e, cfg, &opts, &err) != 0) {
+        sl_log(SLUICE_LOG_ERROR, NULL, "%s", err ? err : "cannot start the pipeline");
+        free(err);
+        sl_config_free(&cfg);
+        return EXIT_RUN_FAILED;
+    }
+    sigwatch w = {.e = e};
+    sigemptyset(&w.set);
+    sigaddset(&w.set, SIGINT);
+    sigaddset(&w.set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &w.set, NULL);
+    pthread_t sig_thread;
+    int have_sig_thread = pthread_create(&sig_thread, NULL, signal_main, &w) == 0;
+
+    sl_log(SLUICE_LOG_INFO, NULL, "running pipeline %s (%s)", cfg->name, file);
+    int rc = sl_engine_run(e);
+
+    w.quit = 1;
+    if (have_sig_thread)
+        pthread_join(sig_thread, NULL);
+    sl_engine_free(&e);
+    sl_config_free(&cfg);
+    return rc == 0 ? EXIT_OK : EXIT_RUN_FAILED;
+}
+
+static int with_search_path(const cli *c, const char *cmd, const char *arg)
+{
+    sl_search_path sp;
+    if (sl_search_path_init(&sp, c->plugin_dirs, c->nplugin_dirs) != 0)
+        return EXIT_RUN_FAILED;
+    int rc = strcmp(cmd, "plugins") == 0 ? sl_cli_plugins(&sp, stdout) : sl_cli_describe(&sp, arg, stdout);
+    sl_search_path_free(&sp);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
+        {"log-format", required_argument, NULL, 'L'}, {"plugin-path", required_argument, NULL, 'P'},
+        {"no-progress", no_argument, NULL, 'N'},  {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
+    cli c = {.progress = 1};
+    int help = 0, opt;
+    while ((opt = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'v': c.verbosity = c.verbosity < 0 ? 1 : c.verbosity + 1; break;
+        case 'q': c.verbosity = -1; break;
+        case 'L':
+            if (strcmp(optarg, "json") == 0)
+                c.json_logs = 1;
+            else if (strcmp(optarg, "text") != 0)
+                return usage_error("--log-format must be text or json", NULL);
+            break;
+        case 'P':
+            if (c.nplugin_dirs < 32)
+                c.plugin_dirs[c.nplugin_dirs++] = optarg;
+            break;
+        case 'N': c.progress = 0; break;
+        case 'h': help = 1; break;
+        case 'V': printf("sluice %s (plugin ABI %d.%d)\n", SLUICE_VERSION, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR); return EXIT_OK;
+        default: return usage_error("unknown option", NULL);
+        }
+    }
+    const char *cmd = optind < argc ? argv[optind] : NULL;
+    int nargs = argc - optind - (cmd ? 1 : 0);
+    char **args = argv + optind + (cmd ? 1 : 0);
+    if (help)
+        return print_help(cmd && strcmp(cmd, "help") != 0 ? cmd : NULL);
+    if (!cmd) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(cmd, "help") == 0)
+        return print_help(nargs ? args[0] : NULL);
+
+    int level = c.verbosity < 0 ? SLUICE_LOG_ERROR : c.verbosity == 0 ? SLUICE_LOG_INFO : SLUICE_LOG_DEBUG;
+    sl_log_setup(level, c.json_logs ? SL_LOG_JSON : SL_LOG_TEXT);
+    json_object_seed(0); /* before any thread: jansson's hash seed is global */
+
+    int rc;
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "validate") == 0) {
+        if (nargs != 1)
+            return usage_error(nargs ? "expected exactly one PIPELINE.json" : "missing PIPELINE.json", cmd);
+        rc = cmd[0] == 'r' ? cmd_run(&c, args[0]) : cmd_validate(args[0]);
+    } else if (strcmp(cmd, "plugins") == 0) {
+        if (nargs != 0)
+            return usage_error("plugins takes no arguments", cmd);
+        rc = with_search_path(&c, cmd, NULL);
+    } else if (strcmp(cmd, "describe") == 0) {
+        if (nargs != 1)
+            return usage_error("expected one plugin NAME", cmd);
+        rc = with_search_path(&c, cmd, args[0]);
+    } else {
+        fprintf(stderr, "sluice: unknown command '%s'\nTry 'sluice --help' for more information.\n", cmd);
+        return EXIT_USAGE;
+    }
+    sl_intern_reset();
+    return rc;
+}

@@ -1,0 +1,321 @@
+/*
+ * sluice/plugin.h - the one header a sluice plugin needs.
+ *
+ * A plugin is a shared object exporting one symbol, sluice_plugin_entry(),
+ * which returns a pointer to a static, const sluice_plugin descriptor. The
+ * core dlopen()s the object, checks the descriptor's ABI version, validates
+ * the stage's configuration against the descriptor's option table and then
+ * drives the plugin through the callbacks in the descriptor.
+ *
+ * Plugins never link against core symbols. Everything the host offers comes
+ * through the sluice_host function table reachable from every sluice_ctx and
+ * sluice_batch; the static inline wrappers at the end of this file are the
+ * intended way to call it.
+ *
+ * Growth rules (SQLite's and nginx's): sluice_plugin and sluice_host only
+ * grow at the end. Each new host slot is documented with the ABI minor
+ * version that added it; a plugin that needs a newer slot checks
+ * sluice_host_minor(). A change that is not an append bumps SLUICE_ABI_MAJOR
+ * and the loader refuses plugins built for another major version.
+ *
+ * Records are jansson objects (json_t). Ownership is spelled out beside every
+ * call: "steals" means the host takes the caller's reference, "borrowed"
+ * means the caller must not decref and must not keep the pointer past the
+ * callback it got it in.
+ */
+#ifndef SLUICE_PLUGIN_H
+#define SLUICE_PLUGIN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SLUICE_ABI_MAJOR 1
+#define SLUICE_ABI_MINOR 0
+
+#if defined(__GNUC__)
+#define SLUICE_EXPORT __attribute__((visibility("default")))
+#define SLUICE_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SLUICE_EXPORT
+#define SLUICE_PRINTF(f, a)
+#endif
+
+/* Status codes. Callbacks return SLUICE_OK or one of the negative codes. */
+typedef enum sluice_status {
+    SLUICE_OK = 0,
+    SLUICE_ERROR = -1,   /* permanent failure: the stage, and the run, fail */
+    SLUICE_RETRY = -2,   /* transient failure (sinks): the core retries */
+    SLUICE_STOPPED = -3, /* the run is stopping; return from run() */
+    SLUICE_ENOMEM = -4,
+    SLUICE_EINVAL = -5,
+    SLUICE_EIO = -6,
+    SLUICE_ENOENT = -7
+} sluice_status;
+
+static inline const char *sluice_strerror(int status)
+{
+    switch (status) {
+    case SLUICE_OK: return "ok";
+    case SLUICE_ERROR: return "error";
+    case SLUICE_RETRY: return "transient error, retry";
+    case SLUICE_STOPPED: return "run stopping";
+    case SLUICE_ENOMEM: return "out of memory";
+    case SLUICE_EINVAL: return "invalid argument";
+    case SLUICE_EIO: return "input/output error";
+    case SLUICE_ENOENT: return "not found";
+    default: return "unknown status";
+    }
+}
+
+typedef enum sluice_kind {
+    SLUICE_SOURCE = 1,
+    SLUICE_TRANSFORM = 2,
+    SLUICE_SINK = 3
+} sluice_kind;
+
+typedef enum sluice_log_level {
+    SLUICE_LOG_ERROR = 0,
+    SLUICE_LOG_WARN = 1,
+    SLUICE_LOG_INFO = 2,
+    SLUICE_LOG_DEBUG = 3
+} sluice_log_level;
+
+/* ---- Options -------------------------------------------------------------
+ * A plugin declares its options in a static table ending with {0}. The core
+ * rejects unknown keys, missing required options and values of the wrong
+ * type before init() is called, applies defaults, and `sluice describe`
+ * prints the same table. */
+typedef enum sluice_opt_type {
+    SLUICE_OPT_STRING = 1, /* JSON string */
+    SLUICE_OPT_INT,        /* JSON integer */
+    SLUICE_OPT_FLOAT,      /* JSON number */
+    SLUICE_OPT_BOOL,       /* JSON true/false */
+    SLUICE_OPT_PATH,       /* string; relative paths resolve against the config file's folder */
+    SLUICE_OPT_LIST,       /* array of strings (a single string is accepted as a one-item list) */
+    SLUICE_OPT_OBJECT,     /* any JSON object; the plugin checks its inside */
+    SLUICE_OPT_ARRAY,      /* any JSON array; the plugin checks its inside */
+    SLUICE_OPT_ANY         /* any JSON value */
+} sluice_opt_type;
+
+#define SLUICE_OPT_REQUIRED 0x1u /* the stage must set it */
+#define SLUICE_OPT_SECRET 0x2u   /* never printed: logs, errors, describe */
+
+typedef struct sluice_option {
+    const char *name;
+    int type;                   /* sluice_opt_type */
+    unsigned flags;             /* SLUICE_OPT_* flags */
+    const char *default_json;   /* default as JSON text ("\"csv\"", "10"), or NULL */
+    const char *description;    /* one line, shown by `sluice describe` */
+    const char *const *choices; /* STRING only: NULL-terminated allowed values, or NULL */
+} sluice_option;
+
+/* ---- Opaque handles -------------------------------------------------------
+ * Both start with a pointer to the host table so the inline wrappers below
+ * can reach it; everything after that is private to the core. */
+typedef struct sluice_ctx sluice_ctx;     /* one per stage instance (worker) */
+typedef struct sluice_batch sluice_batch; /* records travelling together */
+
+/* ---- Plugin descriptor ---------------------------------------------------- */
+
+/* Descriptor flags. */
+#define SLUICE_PLUGIN_SERIAL 0x1u /* transforms: never run more than one worker */
+
+typedef struct sluice_plugin {
+    uint32_t abi_major;  /* SLUICE_ABI_MAJOR the plugin was built with */
+    uint32_t abi_minor;  /* SLUICE_ABI_MINOR the plugin was built with */
+    uint32_t struct_size; /* sizeof(sluice_plugin) the plugin was built with */
+    int kind;            /* sluice_kind */
+    const char *name;    /* [a-z0-9_]+, unique per kind */
+    const char *version; /* the plugin's own version */
+    const char *description; /* one line */
+    const sluice_option *options; /* table ending with {0}; may be NULL */
+    unsigned flags;      /* SLUICE_PLUGIN_* */
+
+    /* Creates the instance. Options are validated already. *state is the
+     * plugin's own, handed back to every callback and to fini(). A transform
+     * may run in several workers at once: each worker gets its own init(). */
+    int (*init)(sluice_ctx *ctx, void **state);
+    /* Frees the instance; called once for every successful init(). */
+    void (*fini)(void *state);
+
+    /* Sources: read and emit records until the input ends or
+     * sluice_should_stop() says so. Return SLUICE_OK at the end of input. */
+    int (*run)(void *state, sluice_ctx *ctx);
+
+    /* Transforms: change the batch in place (drop, replace, append,
+     * dead-letter records). The batch keeps its identity. */
+    int (*process)(void *state, sluice_ctx *ctx, sluice_batch *batch);
+
+    /* Sinks: write the batch durably, then return SLUICE_OK; SLUICE_RETRY
+     * for a transient failure (the core retries the same batch with backoff);
+     * SLUICE_ERROR fails the run. Records may be dead-lettered one by one. */
+    int (*write)(void *state, sluice_ctx *ctx, sluice_batch *batch);
+    /* Sinks: called once after the last batch; may be NULL. */
+    int (*flush)(void *state, sluice_ctx *ctx);
+
+    void *reserved[8]; /* zero; room to grow without breaking old plugins */
+} sluice_plugin;
+
+/* The entry symbol every plugin exports. */
+#define SLUICE_ENTRY_SYMBOL "sluice_plugin_entry"
+typedef const sluice_plugin *(*sluice_entry_fn)(void);
+
+/* Defines the entry point returning the descriptor `desc`:
+ *     SLUICE_PLUGIN(my_descriptor);                                        */
+#define SLUICE_PLUGIN(desc)                                                   \
+    SLUICE_EXPORT const sluice_plugin *sluice_plugin_entry(void);            \
+    SLUICE_EXPORT const sluice_plugin *sluice_plugin_entry(void) { return &(desc); }
+
+/* ---- Host table ------------------------------------------------------------ */
+typedef struct sluice_host {
+    uint32_t abi_major;
+    uint32_t abi_minor;
+    uint32_t struct_size;
+
+    /* since 1.0 -- context */
+    void (*logv)(sluice_ctx *ctx, int level, const char *fmt, va_list ap);
+    const char *(*stage_id)(sluice_ctx *ctx); /* borrowed, lives for the run */
+    json_t *(*option)(sluice_ctx *ctx, const char *name); /* borrowed; NULL if unset and no default */
+    int (*should_stop)(sluice_ctx *ctx); /* non-zero once the run is stopping */
+    void (*set_error)(sluice_ctx *ctx, const char *msg); /* copied; shown in the summary */
+
+    /* since 1.0 -- sources */
+    /* Emits one record on `stream` (copied by the host). Steals `record`
+     * (a JSON object) even on failure. Returns SLUICE_STOPPED when the run
+     * is stopping. */
+    int (*emit)(sluice_ctx *ctx, const char *stream, json_t *record);
+    /* Emits one record as JSON text (copied). The host parses it, possibly
+     * on another thread; text that is not a JSON object is dead-lettered with
+     * `origin`:`line` and the parser's reason. origin is copied. */
+    int (*emit_json)(sluice_ctx *ctx, const char *stream, const char *text, size_t len,
+                     const char *origin, uint64_t line);
+    /* Reports input that could not become a record: counted, logged with
+     * origin:line and reason, written to the dead-letter file. All copied. */
+    int (*reject)(sluice_ctx *ctx, const char *stream, const char *raw, size_t len,
+                  const char *origin, uint64_t line, const char *reason);
+    /* Sends the records emitted so far downstream now (a trickle source
+     * calls it when idle). */
+    int (*flush)(sluice_ctx *ctx);
+
+    /* since 1.0 -- batches (transforms and sinks) */
+    size_t (*batch_count)(const sluice_batch *b); /* slots, including dropped ones */
+    json_t *(*batch_record)(sluice_batch *b, size_t i); /* borrowed; NULL if dropped */
+    const char *(*batch_stream)(const sluice_batch *b, size_t i); /* borrowed */
+    const char *(*batch_origin)(const sluice_batch *b, size_t i, uint64_t *line); /* borrowed, may be NULL */
+    const char *(*batch_source)(const sluice_batch *b); /* id of the source stage */
+    void (*batch_drop)(sluice_batch *b, size_t i); /* counted as dropped */
+    int (*batch_replace)(sluice_batch *b, size_t i, json_t *record); /* steals record */
+    int (*batch_append)(sluice_batch *b, const char *stream, json_t *record); /* steals record */
+    /* Takes record i out of the batch into the dead-letter file with the
+     * reason (copied). */
+    int (*batch_reject)(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason);
+} sluice_host;
+
+struct sluice_handle_head {
+    const sluice_host *host;
+};
+
+static inline const sluice_host *sluice_host_of_ctx(sluice_ctx *ctx)
+{
+    return ((const struct sluice_handle_head *)(const void *)ctx)->host;
+}
+static inline const sluice_host *sluice_host_of_batch(const sluice_batch *b)
+{
+    return ((const struct sluice_handle_head *)(const void *)b)->host;
+}
+static inline uint32_t sluice_host_minor(sluice_ctx *ctx) { return sluice_host_of_ctx(ctx)->abi_minor; }
+
+/* ---- Wrappers ------------------------------------------------------------- */
+static inline void sluice_log(sluice_ctx *ctx, int level, const char *fmt, ...) SLUICE_PRINTF(3, 4);
+static inline void sluice_log(sluice_ctx *ctx, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sluice_host_of_ctx(ctx)->logv(ctx, level, fmt, ap);
+    va_end(ap);
+}
+#define sluice_error(ctx, ...) sluice_log((ctx), SLUICE_LOG_ERROR, __VA_ARGS__)
+#define sluice_warn(ctx, ...) sluice_log((ctx), SLUICE_LOG_WARN, __VA_ARGS__)
+#define sluice_info(ctx, ...) sluice_log((ctx), SLUICE_LOG_INFO, __VA_ARGS__)
+#define sluice_debug(ctx, ...) sluice_log((ctx), SLUICE_LOG_DEBUG, __VA_ARGS__)
+
+static inline const char *sluice_stage_id(sluice_ctx *ctx) { return sluice_host_of_ctx(ctx)->stage_id(ctx); }
+/* The option's value (borrowed, valid for the run); NULL if unset with no default. */
+static inline json_t *sluice_option_get(sluice_ctx *ctx, const char *name)
+{
+    return sluice_host_of_ctx(ctx)->option(ctx, name);
+}
+static inline const char *sluice_option_string(sluice_ctx *ctx, const char *name)
+{
+    return json_string_value(sluice_option_get(ctx, name)); /* NULL if unset */
+}
+static inline long long sluice_option_int(sluice_ctx *ctx, const char *name, long long dflt)
+{
+    json_t *v = sluice_option_get(ctx, name);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
+}
+static inline double sluice_option_float(sluice_ctx *ctx, const char *name, double dflt)
+{
+    json_t *v = sluice_option_get(ctx, name);
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+static inline int sluice_option_bool(sluice_ctx *ctx, const char *name, int dflt)
+{
+    json_t *v = sluice_option_get(ctx, name);
+    return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+static inline int sluice_should_stop(sluice_ctx *ctx) { return sluice_host_of_ctx(ctx)->should_stop(ctx); }
+static inline void sluice_set_error(sluice_ctx *ctx, const char *msg) { sluice_host_of_ctx(ctx)->set_error(ctx, msg); }
+
+static inline int sluice_emit(sluice_ctx *ctx, const char *stream, json_t *record)
+{
+    return sluice_host_of_ctx(ctx)->emit(ctx, stream, record);
+}
+static inline int sluice_emit_json(sluice_ctx *ctx, const char *stream, const char *text, size_t len,
+                                   const char *origin, uint64_t line)
+{
+    return sluice_host_of_ctx(ctx)->emit_json(ctx, stream, text, len, origin, line);
+}
+static inline int sluice_reject(sluice_ctx *ctx, const char *stream, const char *raw, size_t len,
+                                const char *origin, uint64_t line, const char *reason)
+{
+    return sluice_host_of_ctx(ctx)->reject(ctx, stream, raw, len, origin, line, reason);
+}
+static inline int sluice_flush(sluice_ctx *ctx) { return sluice_host_of_ctx(ctx)->flush(ctx); }
+
+static inline size_t sluice_batch_count(const sluice_batch *b) { return sluice_host_of_batch(b)->batch_count(b); }
+static inline json_t *sluice_batch_record(sluice_batch *b, size_t i) { return sluice_host_of_batch(b)->batch_record(b, i); }
+static inline const char *sluice_batch_stream(const sluice_batch *b, size_t i)
+{
+    return sluice_host_of_batch(b)->batch_stream(b, i);
+}
+static inline const char *sluice_batch_origin(const sluice_batch *b, size_t i, uint64_t *line)
+{
+    return sluice_host_of_batch(b)->batch_origin(b, i, line);
+}
+static inline const char *sluice_batch_source(const sluice_batch *b) { return sluice_host_of_batch(b)->batch_source(b); }
+static inline void sluice_batch_drop(sluice_batch *b, size_t i) { sluice_host_of_batch(b)->batch_drop(b, i); }
+static inline int sluice_batch_replace(sluice_batch *b, size_t i, json_t *record)
+{
+    return sluice_host_of_batch(b)->batch_replace(b, i, record);
+}
+static inline int sluice_batch_append(sluice_batch *b, const char *stream, json_t *record)
+{
+    return sluice_host_of_batch(b)->batch_append(b, stream, record);
+}
+static inline int sluice_batch_reject(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason)
+{
+    return sluice_host_of_ctx(ctx)->batch_reject(ctx, b, i, reason);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLUICE_PLUGIN_H */
