@@ -43,7 +43,7 @@ PACKAGES=(build-essential cmake pkg-config
     sqlite3 python3 jq)
 BENCH_PACKAGES=(miller time)
 
-QUICKSTART_TABLES=(orders contacts deals inventory)
+QUICKSTART_TABLES=(contacts deals orders inventory)
 
 usage() {
     # The comment block at the top of this file is the help text.
@@ -121,13 +121,13 @@ cmd_test() {
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "${extra[@]}"
 }
 
-# Row counts of the quickstart warehouse, the same query the README shows.
-quickstart_report() {
-    local db=$1 t sql="" exists
+# Row counts per table, as the first query of queries.sql shows them; used
+# only when queries.sql is missing.
+quickstart_counts() {
+    local db=$1 t sql=""
     for t in "${QUICKSTART_TABLES[@]}"; do
-        exists=$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='$t'")
-        if [ "$exists" = 1 ]; then
-            sql+="${sql:+ UNION ALL }SELECT '$t' AS \"table\", count(*) AS \"rows\" FROM $t"
+        if [ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='$t'")" = 1 ]; then
+            sql+="${sql:+ UNION ALL }SELECT '$t' AS tbl, COUNT(*) AS n FROM $t"
         else
             printf 'warning: table %s is missing from %s\n' "$t" "$db" >&2
         fi
@@ -138,18 +138,24 @@ quickstart_report() {
 
 cmd_quickstart() {
     cmd_build
-    local pipeline=examples/quickstart/pipeline.json db=examples/quickstart/out/warehouse.db
-    [ -f "$pipeline" ] || die "$pipeline is missing"
-    say "running $BUILD_DIR/sluice run $pipeline"
-    "$BUILD_DIR/sluice" run "$pipeline"
-    [ -f "$db" ] || die "the run finished but $db was not written"
-    say "rows loaded into $db"
-    quickstart_report "$db"
+    local dir=examples/quickstart
+    [ -f "$dir/pipeline.json" ] || die "$dir/pipeline.json is missing"
+    say "running $BUILD_DIR/sluice run $dir/pipeline.json"
+    "$BUILD_DIR/sluice" run "$dir/pipeline.json"
+    [ -f "$dir/out/warehouse.db" ] || die "the run finished but $dir/out/warehouse.db was not written"
+    say "what landed in $dir/out/warehouse.db"
+    if [ -f "$dir/queries.sql" ]; then
+        # The same queries the README walks through; paths in it are
+        # relative to the example's folder.
+        (cd "$dir" && sqlite3 -bail out/warehouse.db <queries.sql)
+    else
+        quickstart_counts "$dir/out/warehouse.db"
+    fi
     cat <<EOF
 
-Look around yourself:
-  sqlite3 -header -column $db 'SELECT * FROM orders LIMIT 5;'
-  sqlite3 $db .tables
+Explore further:
+  sqlite3 $dir/out/warehouse.db < $dir/queries.sql
+  sqlite3 -header -column $dir/out/warehouse.db 'SELECT * FROM orders LIMIT 5;'
 EOF
 }
 
@@ -163,7 +169,7 @@ main() {
         deps | build | test | quickstart)
             [ -z "$cmd" ] || die "one command at a time (got $cmd and $1)"
             cmd=$1 ;;
-        *) usage >&2; die "unknown argument: $1" ;;
+        *) die "unknown argument: $1 (see ./setup.sh --help)" ;;
         esac
         shift
     done

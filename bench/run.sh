@@ -200,7 +200,7 @@ bench_tool() {
     local ok=0
     case $tool in
     sluice-map)
-        run_timed "$tool" "$dir" /dev/null "$SLUICE" run -q map.json &&
+        run_timed "$tool" "$dir" /dev/null "$SLUICE" -q run map.json &&
             expect_lines "$dir/out.jsonl" "$n" && ok=1
         [ $KEEP = 1 ] || rm -f "$dir/out.jsonl" ;;
     jq)
@@ -213,7 +213,7 @@ bench_tool() {
         [ $KEEP = 1 ] || rm -f "$dir/mlr.jsonl" ;;
     sluice-sqlite)
         rm -f "$dir"/bench.db*
-        run_timed "$tool" "$dir" /dev/null "$SLUICE" run -q sqlite.json &&
+        run_timed "$tool" "$dir" /dev/null "$SLUICE" -q run sqlite.json &&
             expect_rows "$dir/bench.db" "$n" && ok=1
         [ $KEEP = 1 ] || rm -f "$dir"/bench.db* ;;
     sqlite-import)
