@@ -481,7 +481,10 @@ def write_expected(tables, stats, broken_by_file, hero_orders):
           "do not edit by hand (run `python3 make_data.py` again). The same numbers",
           "are in `expected.json` for the end-to-end tests.", "",
           "`sluice run pipeline.json` exits with status 0: every bad row lands in",
-          "`out/dead-letter.jsonl` and nothing is lost.", "",
+          "`out/dead-letter.jsonl` and nothing is lost. The numbers are for a run",
+          "into an empty `out/`: the dead-letter file is appended to by every run,",
+          "while the tables are upserted on their keys, so a second run leaves",
+          "them as they were.", "",
           "## Rows per table in `out/warehouse.db`", "",
           "| table | rows | key |", "|---|---:|---|"]
     keys = {"contacts": "email", "deals": "deal_id", "inventory": "sku, warehouse",
