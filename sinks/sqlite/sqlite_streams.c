@@ -1,0 +1,210 @@
+/* sqlite_streams.c - options table and key, and the state kept per stream
+ * and per table (see sqlite_sink.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_sink.h"
+
+static int is_name(json_t *v) { return json_is_string(v) && json_string_length(v) > 0; }
+
+/* A key is a field name or a non-empty list of distinct field names. */
+static int valid_key(json_t *v)
+{
+    if (is_name(v))
+        return 1;
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return 0;
+    size_t i, j;
+    json_t *f;
+    json_array_foreach(v, i, f) {
+        if (!is_name(f))
+            return 0;
+        for (j = 0; j < i; j++) /* PRIMARY KEY(a, a) is an error */
+            if (sqlite3_stricmp(json_string_value(f), json_string_value(json_array_get(v, j))) == 0)
+                return 0;
+    }
+    return 1;
+}
+
+static int valid_table_opt(json_t *v)
+{
+    if (!v || is_name(v))
+        return 1;
+    if (!json_is_object(v))
+        return 0;
+    const char *stream;
+    json_t *t;
+    json_object_foreach(v, stream, t) {
+        if (!is_name(t))
+            return 0;
+    }
+    return 1;
+}
+
+static int valid_key_opt(json_t *v)
+{
+    if (!v || valid_key(v))
+        return 1;
+    if (!json_is_object(v))
+        return 0;
+    const char *stream;
+    json_t *k;
+    json_object_foreach(v, stream, k) {
+        if (!valid_key(k))
+            return 0;
+    }
+    return 1;
+}
+
+int sqlsink_streams_configure(sqlsink *s, sluice_ctx *ctx)
+{
+    json_t *table = sluice_option_get(ctx, "table"), *key = sluice_option_get(ctx, "key");
+    if (json_is_null(table))
+        table = NULL;
+    if (json_is_null(key))
+        key = NULL;
+    if (!valid_table_opt(table)) {
+        sqlsink_fail(ctx, "option table: expected a table name, or an object mapping stream names "
+                          "to table names");
+        return SLUICE_EINVAL;
+    }
+    if (!valid_key_opt(key)) {
+        sqlsink_fail(ctx, "option key: expected a list of distinct field names, or an object mapping "
+                          "stream names to such lists");
+        return SLUICE_EINVAL;
+    }
+    s->table_opt = table ? json_deep_copy(table) : NULL;
+    s->key_opt = key ? json_deep_copy(key) : NULL;
+    if ((table && !s->table_opt) || (key && !s->key_opt))
+        return SLUICE_ENOMEM;
+    return SLUICE_OK;
+}
+
+/* The table a stream goes to: option table, else the stream's name. */
+static const char *table_name_for(const sqlsink *s, const char *stream)
+{
+    if (json_is_string(s->table_opt))
+        return json_string_value(s->table_opt);
+    const char *mapped = json_string_value(json_object_get(s->table_opt, stream));
+    return mapped ? mapped : stream;
+}
+
+/* The key of a stream (a string or a list), or NULL. */
+static json_t *key_for(const sqlsink *s, const char *stream)
+{
+    if (json_is_object(s->key_opt))
+        return json_object_get(s->key_opt, stream);
+    return s->key_opt;
+}
+
+static sqlsink_table *table_get(sqlsink *s, const char *name)
+{
+    for (size_t i = 0; i < s->ntables; i++)
+        if (sqlite3_stricmp(s->tables[i]->name, name) == 0) /* SQLite's own rule for names */
+            return s->tables[i];
+    sqlsink_table **grown = realloc(s->tables, (s->ntables + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    s->tables = grown;
+    sqlsink_table *t = calloc(1, sizeof *t);
+    if (!t || !(t->name = strdup(name))) {
+        free(t);
+        return NULL;
+    }
+    s->tables[s->ntables++] = t;
+    return t;
+}
+
+static void stream_free(sqlsink_stream *st)
+{
+    for (size_t i = 0; i < SQLSINK_STMT_CACHE; i++)
+        sqlsink_stmt_clear(&st->cache[i]);
+    for (size_t i = 0; i < st->nkey; i++)
+        free(st->key[i]);
+    free(st->key);
+    free(st->name);
+    free(st);
+}
+
+static int stream_set_key(sqlsink_stream *st, json_t *key)
+{
+    if (!key)
+        return 0;
+    size_t n = json_is_string(key) ? 1 : json_array_size(key);
+    st->key = calloc(n, sizeof *st->key);
+    if (!st->key)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *f = json_is_string(key) ? key : json_array_get(key, i);
+        if (!(st->key[i] = strdup(json_string_value(f))))
+            return -1;
+        st->nkey++;
+    }
+    return 0;
+}
+
+static sqlsink_stream *stream_new(sqlsink *s, const char *stream)
+{
+    sqlsink_stream *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    if (!(st->name = strdup(stream)) || !(st->table = table_get(s, table_name_for(s, stream))) ||
+        stream_set_key(st, key_for(s, stream)) != 0) {
+        stream_free(st);
+        return NULL;
+    }
+    st->key_ready = st->nkey == 0;
+    return st;
+}
+
+sqlsink_stream *sqlsink_stream_get(sqlsink *s, const char *stream)
+{
+    if (s->last && strcmp(s->last->name, stream) == 0)
+        return s->last;
+    for (size_t i = 0; i < s->nstreams; i++)
+        if (strcmp(s->streams[i]->name, stream) == 0)
+            return s->last = s->streams[i];
+    sqlsink_stream **grown = realloc(s->streams, (s->nstreams + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    s->streams = grown;
+    sqlsink_stream *st = stream_new(s, stream);
+    if (!st)
+        return NULL;
+    s->streams[s->nstreams++] = st;
+    return s->last = st;
+}
+
+void sqlsink_streams_forget(sqlsink *s)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        json_decref(s->tables[i]->columns);
+        s->tables[i]->columns = NULL;
+    }
+    for (size_t i = 0; i < s->nstreams; i++) {
+        sqlsink_stream *st = s->streams[i];
+        st->key_ready = st->nkey == 0;
+        for (size_t j = 0; j < SQLSINK_STMT_CACHE; j++)
+            sqlsink_stmt_clear(&st->cache[j]);
+    }
+}
+
+void sqlsink_streams_free(sqlsink *s)
+{
+    for (size_t i = 0; i < s->nstreams; i++)
+        stream_free(s->streams[i]);
+    free(s->streams);
+    for (size_t i = 0; i < s->ntables; i++) {
+        json_decref(s->tables[i]->columns);
+        free(s->tables[i]->name);
+        free(s->tables[i]);
+    }
+    free(s->tables);
+    json_decref(s->table_opt);
+    json_decref(s->key_opt);
+    s->streams = NULL;
+    s->tables = NULL;
+    s->nstreams = s->ntables = 0;
+    s->last = NULL;
+    s->table_opt = s->key_opt = NULL;
+}
