@@ -79,7 +79,7 @@ static int after_emit(sluice_ctx *ctx)
     return atomic_load(&ctx->e->stopping) ? SLUICE_STOPPED : SLUICE_OK;
 }
 
-static int h_emit(sluice_ctx *ctx, const char *stream, json_t *record)
+static int h_emit_at(sluice_ctx *ctx, const char *stream, json_t *record, const char *origin, uint64_t line)
 {
     if (ctx->worker != -1 || !json_is_object(record)) {
         sl_log(SLUICE_LOG_ERROR, ctx->st->cfg->id, "plugin bug: emit() %s",
@@ -88,9 +88,14 @@ static int h_emit(sluice_ctx *ctx, const char *stream, json_t *record)
         return SLUICE_EINVAL;
     }
     const char *s = stream_of(ctx, stream);
-    if (!s || ensure_batch(ctx) != 0 || sl_batch_push(ctx->cur, s, record, NULL, 0) != 0)
+    if (!s || ensure_batch(ctx) != 0 || sl_batch_push(ctx->cur, s, record, origin_of(ctx, origin), line) != 0)
         return SLUICE_ENOMEM;
     return after_emit(ctx);
+}
+
+static int h_emit(sluice_ctx *ctx, const char *stream, json_t *record)
+{
+    return h_emit_at(ctx, stream, record, NULL, 0);
 }
 
 static int h_emit_json(sluice_ctx *ctx, const char *stream, const char *text, size_t len,
@@ -266,4 +271,5 @@ const sluice_host sl_host_table = {
     .batch_replace = h_batch_replace,
     .batch_append = h_batch_append,
     .batch_reject = h_batch_reject,
+    .emit_at = h_emit_at,
 };

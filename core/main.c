@@ -40,10 +40,10 @@ static const char usage_text[] =
     "  help [COMMAND]            show this help, or a command's\n"
     "\n"
     "Options:\n"
-    "  -v, --verbose             more log output (-vv for debug)\n"
+    "  -v, --verbose             debug log output\n"
     "  -q, --quiet               errors only: no progress line, no summary\n"
     "      --log-format FORMAT   text (default) or json (one JSON object per line)\n"
-    "      --plugin-path DIR     look for plugins in DIR first (repeatable)\n"
+    "      --plugin-path DIR     also look for plugins in DIR (repeatable)\n"
     "      --no-progress         never show the live progress line\n"
     "  -h, --help                show help\n"
     "  -V, --version             show the version\n"
@@ -202,10 +202,30 @@ static int cmd_run(const cli *c, const char *file)
 static int with_search_path(const cli *c, const char *cmd, const char *arg)
 {
     sl_search_path sp;
-    if (sl_search_path_init(&sp, c->plugin_dirs, c->nplugin_dirs) != 0)
+    if (sl_search_path_init(&sp, NULL, 0) != 0)
         return EXIT_RUN_FAILED;
     int rc = strcmp(cmd, "plugins") == 0 ? sl_cli_plugins(&sp, stdout) : sl_cli_describe(&sp, arg, stdout);
     sl_search_path_free(&sp);
+    return rc;
+}
+
+/* --plugin-path folders go before $SLUICE_PLUGIN_PATH, which the loader
+ * reads for every command. */
+static int add_plugin_dirs_to_env(const cli *c)
+{
+    const char *old = getenv("SLUICE_PLUGIN_PATH");
+    size_t len = old ? strlen(old) + 1 : 1;
+    for (size_t i = 0; i < c->nplugin_dirs; i++)
+        len += strlen(c->plugin_dirs[i]) + 1;
+    char *v = malloc(len), *p = v;
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < c->nplugin_dirs; i++)
+        p += snprintf(p, len - (size_t)(p - v), "%s%s", i ? ":" : "", c->plugin_dirs[i]);
+    if (old && *old)
+        snprintf(p, len - (size_t)(p - v), ":%s", old);
+    int rc = setenv("SLUICE_PLUGIN_PATH", v, 1);
+    free(v);
     return rc;
 }
 
@@ -253,6 +273,8 @@ int main(int argc, char **argv)
     int level = c.verbosity < 0 ? SLUICE_LOG_ERROR : c.verbosity == 0 ? SLUICE_LOG_INFO : SLUICE_LOG_DEBUG;
     sl_log_setup(level, c.json_logs ? SL_LOG_JSON : SL_LOG_TEXT);
     json_object_seed(0); /* before any thread: jansson's hash seed is global */
+    if (c.nplugin_dirs && add_plugin_dirs_to_env(&c) != 0)
+        return EXIT_RUN_FAILED;
 
     int rc;
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "validate") == 0) {

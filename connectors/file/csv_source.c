@@ -48,7 +48,7 @@ static int emit_row(sluice_ctx *ctx, const char *stream, const char *path, const
             return sl_file_read_failed(ctx, path, -2, ENOMEM);
         }
     }
-    return sluice_emit(ctx, stream, obj); /* steals obj */
+    return sluice_emit_at(ctx, stream, obj, path, row->line); /* steals obj */
 }
 
 static int handle_row(sluice_ctx *ctx, const char *stream, const char *path, const sl_csv_row *row,

@@ -216,6 +216,11 @@ typedef struct sluice_host {
     /* Takes record i out of the batch into the dead-letter file with the
      * reason (copied). */
     int (*batch_reject)(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason);
+
+    /* since 1.0 -- sources */
+    /* emit() with where the record came from (origin copied), so that a
+     * later stage rejecting it can still name the file and line. */
+    int (*emit_at)(sluice_ctx *ctx, const char *stream, json_t *record, const char *origin, uint64_t line);
 } sluice_host;
 
 struct sluice_handle_head {
@@ -277,6 +282,11 @@ static inline void sluice_set_error(sluice_ctx *ctx, const char *msg) { sluice_h
 static inline int sluice_emit(sluice_ctx *ctx, const char *stream, json_t *record)
 {
     return sluice_host_of_ctx(ctx)->emit(ctx, stream, record);
+}
+static inline int sluice_emit_at(sluice_ctx *ctx, const char *stream, json_t *record, const char *origin,
+                                 uint64_t line)
+{
+    return sluice_host_of_ctx(ctx)->emit_at(ctx, stream, record, origin, line);
 }
 static inline int sluice_emit_json(sluice_ctx *ctx, const char *stream, const char *text, size_t len,
                                    const char *origin, uint64_t line)
