@@ -68,6 +68,8 @@ int csv_layout_header(const csv_layout *l, sink_buf *out)
 /* Counts one value of `key` left out of the row; warns the first time. */
 static int count_left_out(csv_layout *l, sluice_ctx *ctx, const char *key)
 {
+    if (l->chosen)
+        return 0;
     if (!l->left_out && !(l->left_out = json_object()))
         return -1;
     if (!l->left_out_batch && !(l->left_out_batch = json_object()))

@@ -1,9 +1,11 @@
 /* csv_layout.h - which columns a CSV file has and how a record becomes a
  * row: the header comes from the `fields` option, from the header of the
  * file being appended to, or from the first record's fields. A record's
- * field that is not a column is left out of the row, but never silently:
- * the first time a field is left out it is warned about, and flush reports
- * how many values of each such field were left out. */
+ * field that is not a column is left out of the row. Unless the columns
+ * were chosen with the `fields` option (leaving the others out is then the
+ * point), that never happens silently: the first time a field is left out
+ * it is warned about, and flush reports how many values of each such field
+ * were left out. */
 #ifndef FILE_CSV_LAYOUT_H
 #define FILE_CSV_LAYOUT_H
 
@@ -14,6 +16,7 @@
 
 typedef struct csv_layout {
     char delim;
+    int chosen;             /* the columns are the fields option: no warnings */
     json_t *fields;         /* owned array of column names; NULL until known */
     json_t *columns;        /* owned object: column name -> true, for lookups */
     json_t *left_out;       /* owned object: field -> values left out by committed batches */

@@ -92,6 +92,7 @@ static int configure(file_sink *s, sluice_ctx *ctx)
         fail(ctx, "option fields: expected a non-empty list of field names");
         return SLUICE_EINVAL;
     }
+    s->layout.chosen = 1;
     return SLUICE_OK;
 }
 

@@ -208,5 +208,6 @@ int sqlsink_upsert(sqlsink *s, sluice_ctx *ctx, sqlsink_stream *st, json_t *rec,
     snprintf(what, sizeof what, "writing to table \"%s\"", st->table->name);
     status = sqlsink_failed(s, ctx, rc, what, 1, reason, cap); /* reads the message before the reset */
     sqlite3_reset(e->stmt);
+    sqlite3_clear_bindings(e->stmt); /* a rejected record is freed: drop pointers into it */
     return status;
 }
