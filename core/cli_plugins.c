@@ -78,17 +78,17 @@ static char *choices_text(const sluice_option *o)
 {
     if (!o->choices)
         return strdup("");
-    size_t len = 16;
-    for (size_t i = 0; o->choices[i]; i++)
-        len += strlen(o->choices[i]) + 2;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    size_t at = (size_t)snprintf(s, len, " (one of: ");
-    for (size_t i = 0; o->choices[i]; i++)
-        at += (size_t)snprintf(s + at, len - at, "%s%s", i ? ", " : "", o->choices[i]);
-    snprintf(s + at, len - at, ")");
-    return s;
+    char *s = strdup(" (one of: ");
+    for (size_t i = 0; s && o->choices[i]; i++) {
+        char *w = sl_word_or_quote(o->choices[i]);
+        char *next = w ? sl_strfmt("%s%s%s", s, i ? ", " : "", w) : NULL;
+        free(w);
+        free(s);
+        s = next;
+    }
+    char *done = s ? sl_strfmt("%s)", s) : NULL;
+    free(s);
+    return done;
 }
 
 static void print_options(const sluice_plugin *d, FILE *out)

@@ -515,7 +515,7 @@ static int parse_document(load_ctx *c)
     if (!c->cfg->root) {
         /* No JSON path to name; the position comes from jansson. */
         c->syn_line = jerr.line;
-        c->syn_col = jerr.column;
+        c->syn_col = jerr.column > 0 ? jerr.column : 1; /* 0: nothing read yet on that line */
         return sl_cfg_fail(&c->e, "", NULL, SL_AT_VALUE, "%s", jerr.text);
     }
     if (!json_is_object(c->cfg->root))

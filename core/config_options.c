@@ -56,25 +56,16 @@ static int in_choices(const char *const *choices, const char *s)
     return 0;
 }
 
-/* "a, b, c" from a choices list; NULL when out of memory. */
+/* "a, b, c" from a choices list (odd values quoted); NULL when out of memory. */
 static char *join_choices(const char *const *choices)
 {
-    size_t len = 1;
-    for (size_t i = 0; choices[i]; i++)
-        len += strlen(choices[i]) + 2;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    size_t at = 0;
-    s[0] = '\0';
-    for (size_t i = 0; choices[i]; i++) {
-        size_t n = strlen(choices[i]);
-        if (i) {
-            memcpy(s + at, ", ", 2);
-            at += 2;
-        }
-        memcpy(s + at, choices[i], n + 1);
-        at += n;
+    char *s = strdup("");
+    for (size_t i = 0; s && choices[i]; i++) {
+        char *w = sl_word_or_quote(choices[i]);
+        char *next = w ? sl_strfmt("%s%s%s", s, i ? ", " : "", w) : NULL;
+        free(w);
+        free(s);
+        s = next;
     }
     return s;
 }
@@ -82,10 +73,12 @@ static char *join_choices(const char *const *choices)
 static int choice_error(const sluice_option *o, const char *path, const char *got, sl_cfg_error *e)
 {
     char *list = join_choices(o->choices);
-    if (o->flags & SLUICE_OPT_SECRET)
-        sl_cfg_fail(e, path, NULL, SL_AT_VALUE, "must be one of %s", list ? list : "?");
+    char *shown = (o->flags & SLUICE_OPT_SECRET) ? NULL : sl_json_quote(got);
+    if (shown)
+        sl_cfg_fail(e, path, NULL, SL_AT_VALUE, "must be one of %s (got %s)", list ? list : "?", shown);
     else
-        sl_cfg_fail(e, path, NULL, SL_AT_VALUE, "must be one of %s (got \"%s\")", list ? list : "?", got);
+        sl_cfg_fail(e, path, NULL, SL_AT_VALUE, "must be one of %s", list ? list : "?");
+    free(shown);
     free(list);
     return -1;
 }

@@ -46,6 +46,27 @@ char *sl_path_join(const char *dir, const char *rel)
     return sl_strfmt("%.*s/%s", (int)dl, dl == 1 && dir[0] == '/' ? "" : dir, rel);
 }
 
+char *sl_json_quote(const char *s)
+{
+    json_t *v = json_string(s);
+    char *q = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    json_decref(v);
+    if (!q) /* not UTF-8: show it as it is rather than not at all */
+        return sl_strfmt("\"%s\"", s);
+    /* json_dumps memory comes from jansson's allocator: hand out our own. */
+    char *out = strdup(q);
+    json_free_t free_fn;
+    json_get_alloc_funcs(NULL, &free_fn);
+    free_fn(q);
+    return out;
+}
+
+char *sl_word_or_quote(const char *s)
+{
+    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+/-");
+    return n > 0 && s[n] == '\0' ? strdup(s) : sl_json_quote(s);
+}
+
 size_t sl_edit_distance(const char *a, const char *b, size_t cap)
 {
     size_t la = strlen(a), lb = strlen(b);

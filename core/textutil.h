@@ -19,6 +19,13 @@ char *sl_strdup0(const char *s);
  * rel). Returns a new string (caller frees) or NULL on allocation failure. */
 char *sl_path_join(const char *dir, const char *rel);
 
+/* `s` as a JSON string literal ("a\tb" with quotes and escapes), for
+ * showing values whatever characters they hold. New string or NULL. */
+char *sl_json_quote(const char *s);
+/* `s` as it is when it is a plain word ([A-Za-z0-9_.+/-]+), else as
+ * sl_json_quote does: for lists of allowed values. New string or NULL. */
+char *sl_word_or_quote(const char *s);
+
 /* Levenshtein distance, capped at `cap` (returns cap when it is at least cap),
  * so long inputs stay cheap. */
 size_t sl_edit_distance(const char *a, const char *b, size_t cap);

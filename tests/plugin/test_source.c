@@ -9,6 +9,7 @@
 
 static const char *const formats[] = {"csv", "jsonl", NULL};
 static const char *const tag_values[] = {"a", "b", "c", NULL};
+static const char *const separators[] = {",", "\t", "tab", NULL};
 
 static const sluice_option options[] = {
     {"path", SLUICE_OPT_PATH, SLUICE_OPT_REQUIRED, NULL, "file to read", NULL},
@@ -23,6 +24,7 @@ static const sluice_option options[] = {
     {"extra", SLUICE_OPT_ANY, 0, NULL, "anything", NULL},
     {"token", SLUICE_OPT_STRING, SLUICE_OPT_SECRET, NULL, "API token", NULL},
     {"out_dir", SLUICE_OPT_PATH, 0, "\"state\"", "where to keep state", NULL},
+    {"sep", SLUICE_OPT_STRING, 0, "\",\"", "separator", separators},
     {0},
 };
 

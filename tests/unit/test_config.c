@@ -308,7 +308,7 @@ static void test_syntax(void)
     free(err);
     write_file("p.json", "");
     CHECK(sl_config_load("p.json", &cfg, &err) == -1);
-    CHECK_STR(err, "p.json:1:0: '[' or '{' expected near end of file");
+    CHECK_STR(err, "p.json:1:1: '[' or '{' expected near end of file");
     free(err);
     CHECK(sl_config_load("missing.json", &cfg, &err) == -1);
     CHECK_STR(err, "missing.json: cannot open: No such file or directory");
@@ -508,6 +508,7 @@ static void test_options(void)
 
     /* Choices; a SECRET value never appears in a message. */
     EXPECT_ERR(HDR STAGE_A "\"format\": @\"xml\"" STAGE_Z, "sources[0].format: must be one of csv, jsonl (got \"xml\")");
+    EXPECT_ERR(HDR STAGE_A "\"sep\": @\";\\n\"" STAGE_Z, "sources[0].sep: must be one of \",\", \"\\t\", tab (got \";\\n\")");
     EXPECT_ERR(HDR STAGE_A "\"tags\": [\"a\", @\"d\"]" STAGE_Z, "sources[0].tags[1]: must be one of a, b, c (got \"d\")");
     EXPECT_ERR(HDR STAGE_A "\"tags\": @\"d\"" STAGE_Z, "sources[0].tags: must be one of a, b, c (got \"d\")");
     EXPECT_ERR(HDR SRC " \"sinks\": [{\"id\": \"out\", \"plugin\": \"cfgout\", \"inputs\": [\"in\"], \"mode\": @\"hunter2\"}]}",

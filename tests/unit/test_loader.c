@@ -332,6 +332,7 @@ static void test_cli(void)
     CHECK(out && strstr(out, "  path     path            required  file to read\n"));
     CHECK(out && strstr(out, "  format   string          \"csv\"     input format (one of: csv, jsonl)\n"));
     CHECK(out && strstr(out, "  token    string, secret  -         API token\n"));
+    CHECK(out && strstr(out, "  sep      string          \",\"       separator (one of: \",\", \"\\t\", tab)\n"));
     free(out);
     out = capture(sl_cli_describe, &sp, "source/cfgfile", &rc);
     CHECK(rc == 0 && out && strstr(out, "source cfgfile") && !strstr(out, "sink cfgfile"));
