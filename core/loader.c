@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "textutil.h"
@@ -40,6 +41,37 @@ static int sp_add(sl_search_path *sp, const char *dir, size_t len)
     return 0;
 }
 
+/* An installed tree may have been moved, or installed with
+ * `cmake --install --prefix`: its plugins are at <bin>/../<libdir>/sluice/plugins
+ * relative to the running binary, whatever prefix it was configured with. */
+static int add_beside_binary(sl_search_path *sp)
+{
+#ifdef SLUICE_PLUGIN_INSTALL_RELDIR
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return 0;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return 0;
+    *slash = '\0';
+    char dir[4096 + 256];
+    int len = snprintf(dir, sizeof dir, "%s/../%s", exe, SLUICE_PLUGIN_INSTALL_RELDIR);
+    if (len <= 0 || (size_t)len >= sizeof dir)
+        return 0;
+    char *real = realpath(dir, NULL);
+    if (!real)
+        return 0; /* no such folder: nothing to search */
+    int rc = sp_add(sp, real, strlen(real));
+    free(real);
+    return rc;
+#else
+    (void)sp;
+    return 0;
+#endif
+}
+
 int sl_search_path_init(sl_search_path *sp, const char *const *first_dirs, size_t n_first)
 {
     sp->dirs = NULL;
@@ -55,6 +87,8 @@ int sl_search_path_init(sl_search_path *sp, const char *const *first_dirs, size_
             goto fail;
         env = colon ? colon + 1 : NULL;
     }
+    if (add_beside_binary(sp) != 0)
+        goto fail;
 #ifdef SLUICE_INSTALL_PLUGIN_DIR
     if (sp_add(sp, SLUICE_INSTALL_PLUGIN_DIR, strlen(SLUICE_INSTALL_PLUGIN_DIR)) != 0)
         goto fail;

@@ -273,6 +273,9 @@ int main(int argc, char **argv)
     int level = c.verbosity < 0 ? SLUICE_LOG_ERROR : c.verbosity == 0 ? SLUICE_LOG_INFO : SLUICE_LOG_DEBUG;
     sl_log_setup(level, c.json_logs ? SL_LOG_JSON : SL_LOG_TEXT);
     json_object_seed(0); /* before any thread: jansson's hash seed is global */
+    /* A closed pipe (stdout sink | head) is a write error for the sink to
+     * report, not a reason to die without a summary. */
+    signal(SIGPIPE, SIG_IGN);
     if (c.nplugin_dirs && add_plugin_dirs_to_env(&c) != 0)
         return EXIT_RUN_FAILED;
 

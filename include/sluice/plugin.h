@@ -125,7 +125,7 @@ typedef struct sluice_batch sluice_batch; /* records travelling together */
 /* ---- Plugin descriptor ---------------------------------------------------- */
 
 /* Descriptor flags. */
-#define SLUICE_PLUGIN_SERIAL 0x1u /* transforms: never run more than one worker */
+#define SLUICE_PLUGIN_SERIAL 0x1u /* one worker only (sinks always have one) */
 
 typedef struct sluice_plugin {
     uint32_t abi_major;  /* SLUICE_ABI_MAJOR the plugin was built with */

@@ -34,3 +34,6 @@ expect_contains "$OUT" "field"
 expect_contains "$OUT" "required"
 expect_exit 0 env SLUICE_PLUGIN_PATH="$TMP/outside" "$PREFIX/bin/sluice" plugins
 expect_contains "$OUT" "tag"
+# ... and it takes its built-in plugins from the installed tree, not the build tree.
+expect_exit 0 env -u SLUICE_PLUGIN_PATH "$PREFIX/bin/sluice" describe sink/file
+expect_contains "$OUT" "$(cd "$PREFIX" && pwd -P)/"
