@@ -9,6 +9,7 @@
  * several workers of a transform never reorder records for a sink.
  * Small high-water marks plus a per-source window of batches in flight
  * bound memory however large the input. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -139,10 +140,23 @@ int sl_producer_send(sluice_ctx *ctx)
     return forward(ctx, &self, 1, b);
 }
 
+/* Thread names show in top, perf and gdb: "r:<stage>" for a source's
+ * reader, "w<k>:<stage>" for workers (15 characters at most). */
+static void name_thread(const sluice_ctx *ctx)
+{
+    char name[16];
+    if (ctx->worker < 0)
+        snprintf(name, sizeof name, "r:%s", ctx->st->cfg->id);
+    else
+        snprintf(name, sizeof name, "w%d:%s", ctx->worker, ctx->st->cfg->id);
+    pthread_setname_np(pthread_self(), name);
+}
+
 static void *producer_main(void *arg)
 {
     sluice_ctx *ctx = arg;
     sl_stage *st = ctx->st;
+    name_thread(ctx);
     int rc = st->p->run(ctx->state, ctx);
     if (rc != SLUICE_OK && rc != SLUICE_STOPPED) {
         pthread_mutex_lock(&st->lock);
@@ -322,6 +336,7 @@ static void *worker_main(void *arg)
 {
     sluice_ctx *ctx = arg;
     int eos = 0;
+    name_thread(ctx);
     while (eos < ctx->st->eos_expected) {
         sl_msg_hdr h;
         sluice_batch *b = NULL;
