@@ -38,3 +38,20 @@ expect_eq "$(jq -r 'select(.msg == "summary") | .stages[] | select(.stage == "ou
 expect_eq "$(jq -c . "$ERR" >/dev/null 2>&1 && echo valid)" valid "every stderr line is JSON"
 expect_exit 0 "$SLUICE" run -q "$TMP/p.json"
 expect_eq "$(wc -c <"$ERR")" 0 "-q prints nothing on success"
+
+# A plugin built for another ABI major version is refused, loudly, by path.
+mkdir -p "$TMP/badabi"
+cp "$SLUICE_BUILD_DIR/test-plugins/cfg-bad/source_abi.so" "$TMP/badabi/"
+cat >"$TMP/badabi/p.json" <<'JSON'
+{"plugin_path": ["."],
+ "sources": [{"id": "in", "plugin": "abi"}],
+ "sinks": [{"id": "out", "plugin": "stdout", "inputs": ["in"]}]}
+JSON
+expect_exit 2 "$SLUICE" run "$TMP/badabi/p.json"
+expect_contains "$ERR" "source_abi.so"
+expect_contains "$ERR" "built for plugin ABI"
+expect_exit 2 "$SLUICE" validate "$TMP/badabi/p.json"
+# Listing plugins survives it and says what is wrong with it.
+expect_exit 0 env SLUICE_PLUGIN_PATH="$TMP/badabi" "$SLUICE" plugins
+expect_contains "$ERR" "built for plugin ABI"
+expect_contains "$OUT" "sqlite"
