@@ -99,13 +99,16 @@ build_generator() {
     fi
 }
 
-# Generates (once per size and generator version) the JSONL and CSV inputs.
+# Generates (once per size and generator version) the JSONL input, and the
+# CSV one when the .import baseline is among the tools.
 generate() {
-    local n=$1 f
+    local n=$1 f files
     DATA_JSONL=$OUT/data/orders-$n.jsonl
     DATA_CSV=$OUT/data/orders-$n.csv
+    files=("$DATA_JSONL")
+    [[ " $TOOLS " == *" sqlite-import "* ]] && files+=("$DATA_CSV")
     mkdir -p "$OUT/data"
-    for f in "$DATA_JSONL" "$DATA_CSV"; do
+    for f in "${files[@]}"; do
         if [ ! -s "$f" ] || [ "$GEN" -nt "$f" ]; then
             echo "generating $(basename "$f")..." >&2
             if [ "$f" = "$DATA_CSV" ]; then
@@ -117,7 +120,7 @@ generate() {
         fi
     done
     # Warm the page cache so the first tool does not pay for the disk alone.
-    cat "$DATA_JSONL" "$DATA_CSV" >/dev/null
+    cat "${files[@]}" >/dev/null
 }
 
 write_configs() {
@@ -170,6 +173,7 @@ run_timed() {
 
 expect_lines() {
     local file=$1 n=$2 got
+    [ -f "$file" ] || { echo "bench: $file was not written" >&2; return 1; }
     got=$(wc -l <"$file")
     [ "$got" -eq "$n" ] || { echo "bench: $file has $got lines, expected $n" >&2; return 1; }
     # The transform itself: first and last record renamed, dropped, set.
@@ -183,7 +187,9 @@ expect_rows() {
     local db=$1 n=$2 table got
     # The sluice sink names the table after the stream ("orders"); fall back
     # to the only table there is should that ever change.
+    [ -f "$db" ] || { echo "bench: $db was not written" >&2; return 1; }
     table=$(sqlite3 "$db" "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name='orders' DESC LIMIT 1")
+    [ -n "$table" ] || { echo "bench: $db has no table" >&2; return 1; }
     got=$(sqlite3 "$db" "SELECT count(*) FROM \"$table\"")
     [ "$got" -eq "$n" ] || { echo "bench: $db: $table has $got rows, expected $n" >&2; return 1; }
 }
@@ -234,8 +240,7 @@ bench_tool() {
 
 print_table() {
     local n=$1 t
-    printf '\n%s records (%s MiB JSONL, %s MiB CSV)\n' "$n" \
-        "$(du -m "$OUT/data/orders-$n.jsonl" | cut -f1)" "$(du -m "$OUT/data/orders-$n.csv" | cut -f1)"
+    printf '\n%s records (%s MiB of JSONL)\n' "$n" "$(du -m "$OUT/data/orders-$n.jsonl" | cut -f1)"
     printf '%-15s %12s %10s %14s\n' tool records/s wall_s peak_RSS_MiB
     for t in $TOOLS; do
         if [ "${STATUS[$t@$n]}" = ok ]; then
@@ -282,6 +287,11 @@ print_rss_by_size() {
 main() {
     parse_args "$@"
     check_tools
+    # Other work on the machine skews every figure; say so next to them.
+    LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
+    if awk -v l="$LOAD_START" -v c="$(nproc)" 'BEGIN { exit !(l > c / 2) }'; then
+        echo "bench: warning: load average is $LOAD_START on $(nproc) CPUs; figures will be noisy" >&2
+    fi
     mkdir -p "$OUT"
     OUT=$(cd "$OUT" && pwd)
     build_generator
@@ -301,8 +311,9 @@ main() {
     if [ -x "$SLUICE" ]; then
         printf '\nsluice: %s (%s)\n' "$SLUICE" "$("$SLUICE" --version 2>/dev/null | head -n 1 || true)"
     fi
-    printf 'machine: %s, %s CPUs, %s\n' "$(uname -m)" "$(nproc)" \
-        "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+    printf 'machine: %s, %s CPUs, %s; load average %s at start, %s at end\n' \
+        "$(uname -m)" "$(nproc)" "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" \
+        "$LOAD_START" "$(cut -d' ' -f1 /proc/loadavg)"
     return $FAILED
 }
 
