@@ -154,7 +154,7 @@ cmd_quickstart() {
     cat <<EOF
 
 Explore further:
-  sqlite3 $dir/out/warehouse.db < $dir/queries.sql
+  (cd $dir && sqlite3 out/warehouse.db < queries.sql)
   sqlite3 -header -column $dir/out/warehouse.db 'SELECT * FROM orders LIMIT 5;'
 EOF
 }
