@@ -39,7 +39,7 @@ BENCH=0
 # Build and runtime libraries, then the tools the tests and the quickstart
 # call (sqlite3 and jq to inspect results, python3 for the API simulators).
 PACKAGES=(build-essential cmake pkg-config
-    libjansson-dev libzmq3-dev libsqlite3-dev libcurl4-openssl-dev libxml2-dev
+    libjansson-dev libzmq3-dev libjemalloc-dev libsqlite3-dev libcurl4-openssl-dev libxml2-dev
     sqlite3 python3 jq)
 BENCH_PACKAGES=(miller time)
 
