@@ -57,6 +57,7 @@ sluice_batch *sl_batch_copy(const sluice_batch *b)
     if (!c)
         return NULL;
     c->seq = b->seq;
+    c->failed = b->failed;
     if (b->raw_len) {
         c->raw = malloc(b->raw_len);
         if (!c->raw) {

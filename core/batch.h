@@ -32,6 +32,7 @@ struct sluice_batch {
     char *raw;               /* arena for RAW records' text */
     size_t raw_len, raw_cap;
     size_t dropped, rejected; /* counted by the current stage, reset by it */
+    int failed;              /* a stage failed on it: sinks must not acknowledge it as written */
 };
 
 extern const sluice_host sl_host_table;

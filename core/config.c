@@ -137,7 +137,7 @@ static char *default_name(const char *file)
 /* ---- pipeline keys ------------------------------------------------------------ */
 
 static const char *const top_keys[] = {"name",       "description", "plugin_path", "dead_letter", "max_errors",
-                                       "batch_size", "sources",     "transforms",  "sinks"};
+                                       "batch_size", "state",       "sources",     "transforms",  "sinks"};
 #define N_TOP_KEYS (sizeof top_keys / sizeof top_keys[0])
 
 static const char *json_kind(const json_t *v)
@@ -199,7 +199,7 @@ static int check_top_key(load_ctx *c, const char *key, json_t *v)
 {
     sl_pipeline_cfg *cfg = c->cfg;
     long long n = 0;
-    if (strcmp(key, "name") == 0 || strcmp(key, "dead_letter") == 0)
+    if (strcmp(key, "name") == 0 || strcmp(key, "dead_letter") == 0 || strcmp(key, "state") == 0)
         return want_string(c, key, v, 1);
     if (strcmp(key, "description") == 0)
         return want_string(c, key, v, 0);
@@ -260,6 +260,19 @@ static int fill_top(load_ctx *c, json_t *root)
     v = json_object_get(root, "dead_letter");
     if (v && !(cfg->dead_letter = sl_path_join(cfg->dir, json_string_value(v))))
         return sl_cfg_fail(&c->e, "dead_letter", NULL, SL_AT_VALUE, "out of memory");
+    v = json_object_get(root, "state");
+    if (v)
+        cfg->state = sl_path_join(cfg->dir, json_string_value(v));
+    else if (cfg->name) {
+        size_t len = strlen(cfg->name) + 16;
+        char *rel = malloc(len);
+        if (rel)
+            snprintf(rel, len, "state/%s.db", cfg->name);
+        cfg->state = rel ? sl_path_join(cfg->dir, rel) : NULL;
+        free(rel);
+    }
+    if (!cfg->state)
+        return sl_cfg_fail(&c->e, "state", NULL, SL_AT_VALUE, "out of memory");
     v = json_object_get(root, "plugin_path");
     size_t n = json_is_array(v) ? json_array_size(v) : v ? 1 : 0;
     char **dirs = calloc(n ? n : 1, sizeof *dirs);
@@ -379,10 +392,49 @@ static int stage_workers(load_ctx *c, sl_stage_cfg *st, json_t *obj)
     return rc;
 }
 
+/* retry: {"attempts": N, "initial_ms": N, "max_ms": N}, sinks only. */
+static int stage_retry(load_ctx *c, sl_stage_cfg *st, json_t *obj)
+{
+    st->retry_attempts = 6;
+    st->retry_initial_ms = 500;
+    st->retry_max_ms = 30000;
+    json_t *v = json_object_get(obj, "retry");
+    if (!v)
+        return 0;
+    char *path = sl_json_path_key(st->json_path, "retry");
+    const char *at = path ? path : st->json_path;
+    int rc = 0;
+    if (st->kind != SLUICE_SINK)
+        rc = sl_cfg_fail(&c->e, at, NULL, SL_AT_KEY, "only sinks take retry");
+    else if (!json_is_object(v))
+        rc = sl_cfg_fail(&c->e, at, NULL, SL_AT_VALUE, "expected an object with attempts, initial_ms, max_ms");
+    const char *key;
+    json_t *m;
+    json_object_foreach(v, key, m)
+    {
+        if (rc != 0)
+            break;
+        char *mpath = sl_json_path_key(at, key);
+        const char *mat = mpath ? mpath : at;
+        long long n = 0;
+        if (strcmp(key, "attempts") == 0 && (rc = want_int(c, mat, m, 1, 100, &n)) == 0)
+            st->retry_attempts = (int)n;
+        else if (strcmp(key, "initial_ms") == 0 && (rc = want_int(c, mat, m, 1, 600000, &n)) == 0)
+            st->retry_initial_ms = (int)n;
+        else if (strcmp(key, "max_ms") == 0 && (rc = want_int(c, mat, m, 1, 3600000, &n)) == 0)
+            st->retry_max_ms = (int)n;
+        else if (strcmp(key, "attempts") != 0 && strcmp(key, "initial_ms") != 0 && strcmp(key, "max_ms") != 0)
+            rc = sl_cfg_fail(&c->e, mat, NULL, SL_AT_KEY, "unknown key (one of attempts, initial_ms, max_ms)");
+        free(mpath);
+    }
+    free(path);
+    return rc;
+}
+
 static int core_key(const char *key)
 {
     return strcmp(key, "id") == 0 || strcmp(key, "plugin") == 0 || strcmp(key, "inputs") == 0 ||
-           strcmp(key, "workers") == 0;
+           strcmp(key, "workers") == 0 || strcmp(key, "retry") == 0;
 }
 
 /* The stage's members that are not core keys: the plugin's options. A new
@@ -412,7 +464,7 @@ static int parse_stage(load_ctx *c, sl_stage_cfg *st, json_t *obj)
         return -1;
     if (!(st->id = strdup(id)) || !(st->plugin_name = strdup(plugin)))
         return sl_cfg_fail(&c->e, st->json_path, NULL, SL_AT_VALUE, "out of memory");
-    return stage_inputs(c, st, obj) != 0 || stage_workers(c, st, obj) != 0 ? -1 : 0;
+    return stage_inputs(c, st, obj) != 0 || stage_workers(c, st, obj) != 0 || stage_retry(c, st, obj) != 0 ? -1 : 0;
 }
 
 static const char *const sections[] = {"sources", "transforms", "sinks"};
@@ -599,6 +651,7 @@ void sl_config_free(sl_pipeline_cfg **cfg)
     free(p->dir);
     free(p->name);
     free(p->dead_letter);
+    free(p->state);
     free(p);
     *cfg = NULL;
 }

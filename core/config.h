@@ -1,7 +1,7 @@
 /* config.h - reading and checking a pipeline file.
  *
  * The file is JSON (read with jansson). Pipeline keys: name, plugin_path,
- * dead_letter, max_errors, batch_size, sources, transforms, sinks. Stage keys
+ * dead_letter, max_errors, batch_size, state, sources, transforms, sinks. Stage keys
  * handled by the core: id, plugin, inputs (transforms and sinks), workers;
  * every other key of a stage is a plugin option, checked against the
  * plugin's option table. Unknown keys are errors.
@@ -29,6 +29,9 @@ typedef struct sl_stage_cfg {
     size_t ninputs;
     size_t *input_idx;        /* owned; indexes into sl_pipeline_cfg.stages */
     int workers;              /* 0 = the core's default */
+    int retry_attempts;       /* sinks: tries of a batch answering RETRY (default 6) */
+    int retry_initial_ms;     /* sinks: first backoff (default 500) */
+    int retry_max_ms;         /* sinks: backoff cap (default 30000) */
     json_t *options;          /* owned: validated plugin options, defaults applied, paths resolved */
     sl_plugin_handle *plugin; /* owned */
 } sl_stage_cfg;
@@ -38,6 +41,7 @@ typedef struct sl_pipeline_cfg {
     char *dir;         /* owned: absolute folder of the file */
     char *name;        /* owned: "name", or the file's base name without .json */
     char *dead_letter; /* owned absolute path, or NULL */
+    char *state;       /* owned absolute path of the state store ("state", default state/NAME.db) */
     long long max_errors; /* -1 = unlimited */
     size_t batch_size;    /* records per batch, default 1000 */
     sl_search_path search;

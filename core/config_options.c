@@ -130,6 +130,8 @@ static const char *suggest_key(const sluice_plugin *p, const char *key)
         cand[n++] = "inputs";
     if (p->kind == SLUICE_TRANSFORM)
         cand[n++] = "workers";
+    if (p->kind == SLUICE_SINK)
+        cand[n++] = "retry";
     for (const sluice_option *o = p->options; o && o->name && n < sizeof cand / sizeof cand[0]; o++)
         cand[n++] = o->name;
     return sl_suggest(key, cand, n);

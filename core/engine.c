@@ -120,22 +120,61 @@ static void send_eos(sluice_ctx *ctx)
             sl_stage_fail(ctx->st, ctx->e, "cannot send end of stream: %s", zmq_strerror(errno));
 }
 
+/* Every stage thread calls this last; the run's coordinator waits for all. */
+static void thread_done(sl_engine *e)
+{
+    pthread_mutex_lock(&e->done_lock);
+    e->threads_left--;
+    pthread_cond_signal(&e->done_cond);
+    pthread_mutex_unlock(&e->done_lock);
+}
+
 /* ---- sources ---------------------------------------------------------------- */
+
+/* Moves the window past every fully acknowledged batch, oldest first, and
+ * makes the newest position among them committable. Under st->wlock. */
+static void advance(sl_stage *st)
+{
+    while (st->low < st->next) {
+        sl_slot *s = &st->ring[st->low % SL_WINDOW];
+        if (s->acks < st->reach)
+            break;
+        if (s->failed)
+            st->stuck = 1; /* never commit past a batch that did not land */
+        if (s->pos && !st->stuck) {
+            json_decref(st->commit_pos);
+            st->commit_pos = s->pos;
+            st->dirty = 1;
+        } else {
+            json_decref(s->pos);
+        }
+        s->pos = NULL;
+        st->low++;
+    }
+    pthread_cond_broadcast(&st->wcond);
+}
 
 int sl_producer_send(sluice_ctx *ctx)
 {
     sl_stage *st = ctx->st;
     sluice_batch *b = ctx->cur;
-    if (!b)
+    if (!b && !ctx->pos)
         return 0;
+    if (!b && !(b = sl_batch_new((uint32_t)st->idx, st->cfg->id, 1)))
+        return -1; /* an empty batch carries a position on its own */
     ctx->cur = NULL;
     atomic_fetch_add(&st->c.in, b->n);
     pthread_mutex_lock(&st->wlock);
-    while (st->reach && st->sent - st->acks / st->reach >= SL_WINDOW)
+    while (st->next - st->low >= SL_WINDOW)
         pthread_cond_wait(&st->wcond, &st->wlock);
-    st->sent++;
+    b->seq = st->next++;
+    sl_slot *slot = &st->ring[b->seq % SL_WINDOW];
+    slot->acks = 0;
+    slot->failed = 0;
+    slot->pos = ctx->pos;
+    ctx->pos = NULL;
+    advance(st); /* a source no sink reads from is acknowledged at once */
     pthread_mutex_unlock(&st->wlock);
-    b->seq = ctx->next_seq++;
     size_t self = st->idx;
     return forward(ctx, &self, 1, b);
 }
@@ -159,15 +198,15 @@ static void *producer_main(void *arg)
     name_thread(ctx);
     int rc = st->p->run(ctx->state, ctx);
     if (rc != SLUICE_OK && rc != SLUICE_STOPPED) {
-        pthread_mutex_lock(&st->lock);
-        char *msg = st->error ? strdup(st->error) : NULL;
-        pthread_mutex_unlock(&st->lock);
-        sl_stage_fail(st, ctx->e, "%s", msg ? msg : sluice_strerror(rc));
-        free(msg);
+        sl_stage_fail(st, ctx->e, "%s", ctx->last_error ? ctx->last_error : sluice_strerror(rc));
+        /* what was read after the failure must not move the cursor */
+        json_decref(ctx->pos);
+        ctx->pos = NULL;
     }
     if (sl_producer_send(ctx) != 0)
         sl_stage_fail(st, ctx->e, "cannot send the last batch");
     send_eos(ctx);
+    thread_done(ctx->e);
     return NULL;
 }
 
@@ -182,12 +221,17 @@ static void compact(sluice_batch *b)
     b->n = j;
 }
 
-static void ack(sl_engine *e, uint32_t src)
+/* A sink is done with batch (src, seq): ok when every record of it is
+ * durably written or dead-lettered. */
+static void ack(sl_engine *e, uint32_t src, uint64_t seq, int ok)
 {
     sl_stage *s = &e->st[src];
     pthread_mutex_lock(&s->wlock);
-    s->acks++;
-    pthread_cond_signal(&s->wcond);
+    sl_slot *slot = &s->ring[seq % SL_WINDOW];
+    slot->acks++;
+    if (!ok)
+        slot->failed = 1;
+    advance(s);
     pthread_mutex_unlock(&s->wlock);
 }
 
@@ -209,8 +253,10 @@ static void handle_transform(sluice_ctx *ctx, sluice_batch *b)
     int rc = st->broken ? SLUICE_OK : st->p->process(ctx->state, ctx, b);
     if (rc != SLUICE_OK) {
         st->broken = 1;
-        sl_stage_fail(st, ctx->e, "process failed: %s", sluice_strerror(rc));
+        sl_stage_fail(st, ctx->e, "process failed: %s", ctx->last_error ? ctx->last_error : sluice_strerror(rc));
     }
+    if (st->broken)
+        b->failed = 1;
     atomic_fetch_add(&st->c.dropped, b->dropped);
     compact(b);
     atomic_fetch_add(&st->c.out, b->n);
@@ -218,22 +264,66 @@ static void handle_transform(sluice_ctx *ctx, sluice_batch *b)
     forward(ctx, st->down, st->ndown, b);
 }
 
+/* Writes b, retrying SLUICE_RETRY with exponential backoff and full jitter
+ * within the stage's retry settings. */
 static int write_with_retry(sluice_ctx *ctx, sluice_batch *b)
 {
     sl_stage *st = ctx->st;
-    unsigned delay_ms = 100;
+    const sl_stage_cfg *cfg = st->cfg;
+    unsigned delay_ms = (unsigned)cfg->retry_initial_ms, seed = (unsigned)(uintptr_t)b ^ (unsigned)sl_now_ms();
     for (int attempt = 1;; attempt++) {
         int rc = st->p->write(ctx->state, ctx, b);
-        if (rc != SLUICE_RETRY || attempt >= SL_SINK_RETRIES)
+        if (rc != SLUICE_RETRY || attempt >= cfg->retry_attempts) {
+            if (rc == SLUICE_RETRY)
+                sl_log(SLUICE_LOG_ERROR, cfg->id, "giving up after %d attempts", attempt);
             return rc;
-        /* full jitter: sleep a random part of the growing delay */
-        unsigned ms = delay_ms / 2 + (unsigned)(rand() % (int)(delay_ms / 2 + 1));
-        sl_log(SLUICE_LOG_WARN, st->cfg->id, "write failed transiently (attempt %d of %d), retrying in %u ms",
-               attempt, SL_SINK_RETRIES, ms);
+        }
+        unsigned ms = delay_ms / 2 + (unsigned)(rand_r(&seed) % (delay_ms / 2 + 1));
+        sl_log(SLUICE_LOG_WARN, cfg->id, "write failed transiently (attempt %d of %d)%s%s; retrying in %u ms", attempt,
+               cfg->retry_attempts, ctx->last_error ? ": " : "", ctx->last_error ? ctx->last_error : "", ms);
         struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
-        delay_ms = delay_ms * 2 > 10000 ? 10000 : delay_ms * 2;
+        delay_ms = delay_ms * 2 > (unsigned)cfg->retry_max_ms ? (unsigned)cfg->retry_max_ms : delay_ms * 2;
     }
+}
+
+/* Moves the first `k` records of b into a new batch. */
+static sluice_batch *split_front(sluice_batch *b, size_t k)
+{
+    sluice_batch *front = sl_batch_new(b->src, b->src_id, k);
+    if (!front)
+        return NULL;
+    front->seq = b->seq;
+    memcpy(front->recs, b->recs, k * sizeof *b->recs);
+    front->n = k;
+    memmove(b->recs, b->recs + k, (b->n - k) * sizeof *b->recs);
+    b->n -= k;
+    return front;
+}
+
+/* Writes b; when the sink refuses some record (SLUICE_REJECTED), halves the
+ * batch until the refused records stand alone and dead-letters them with the
+ * sink's reason, so the rest lands. */
+static int write_split(sluice_ctx *ctx, sluice_batch *b)
+{
+    int rc = write_with_retry(ctx, b);
+    if (rc != SLUICE_REJECTED)
+        return rc;
+    compact(b);
+    if (b->n <= 1) {
+        char reason[1200];
+        snprintf(reason, sizeof reason, "refused by sink %s: %s", ctx->st->cfg->id,
+                 ctx->last_error ? ctx->last_error : "no reason given");
+        for (size_t i = 0; i < b->n; i++)
+            sl_batch_reject_rec(ctx, b, i, reason);
+        return SLUICE_OK;
+    }
+    sluice_batch *front = split_front(b, b->n / 2);
+    if (!front)
+        return SLUICE_ENOMEM;
+    rc = write_split(ctx, front);
+    sl_batch_free(&front);
+    return rc == SLUICE_OK ? write_split(ctx, b) : rc;
 }
 
 static void handle_sink(sluice_ctx *ctx, sluice_batch *b)
@@ -241,28 +331,27 @@ static void handle_sink(sluice_ctx *ctx, sluice_batch *b)
     sl_stage *st = ctx->st;
     sl_decode_batch(ctx, b);
     size_t live = sl_batch_live(b);
+    int ok = 0;
     atomic_fetch_add(&st->c.in, live);
     if (st->broken) {
         st->lost += live;
     } else {
-        b->rejected = 0;
-        int rc = write_with_retry(ctx, b);
+        unsigned long long dead_before = atomic_load(&st->c.dead);
+        int rc = write_split(ctx, b);
         if (rc == SLUICE_OK) {
-            atomic_fetch_add(&st->c.out, sl_batch_live(b));
+            atomic_fetch_add(&st->c.out, live - (atomic_load(&st->c.dead) - dead_before));
+            ok = !b->failed;
         } else {
             st->broken = 1;
             st->lost += sl_batch_live(b);
-            pthread_mutex_lock(&st->lock);
-            char *msg = st->error ? strdup(st->error) : NULL;
-            pthread_mutex_unlock(&st->lock);
-            sl_stage_fail(st, ctx->e, "write failed: %s", msg ? msg : sluice_strerror(rc));
-            free(msg);
+            sl_stage_fail(st, ctx->e, "write failed: %s", ctx->last_error ? ctx->last_error : sluice_strerror(rc));
         }
     }
     atomic_fetch_add(&st->c.batches, 1);
     uint32_t src = b->src;
+    uint64_t seq = b->seq;
     sl_batch_free(&b);
-    ack(ctx->e, src);
+    ack(ctx->e, src, seq, ok);
 }
 
 static void handle(sluice_ctx *ctx, sluice_batch *b)
@@ -330,6 +419,7 @@ static void finish_worker(sluice_ctx *ctx)
     send_eos(ctx);
     if (atomic_fetch_sub(&st->workers_left, 1) == 1)
         st->t_end = sl_now();
+    thread_done(e);
 }
 
 static void *worker_main(void *arg)
@@ -523,10 +613,15 @@ int sl_engine_new(sl_engine **out, sl_pipeline_cfg *cfg, const sl_run_opts *opts
         sl_engine_free(&e);
         return -1;
     }
-    if (sl_dlq_open(&e->dlq, cfg->dead_letter, err) != 0) {
+    if (sl_dlq_open(&e->dlq, cfg->dead_letter, err) != 0 || sl_state_open(&e->state, cfg->state, err) != 0) {
         sl_engine_free(&e);
         return -1;
     }
+    for (size_t i = 0; i < e->n; i++)
+        if (e->st[i].kind == SLUICE_SOURCE)
+            e->st[i].cursor = sl_state_cursor(e->state, e->st[i].cfg->id);
+    pthread_mutex_init(&e->done_lock, NULL);
+    pthread_cond_init(&e->done_cond, NULL);
     *out = e;
     return 0;
 }
@@ -548,8 +643,8 @@ static int init_plugins(sl_engine *e)
         for (int w = 0; w < n; w++) {
             int rc = st->p->init(&ctxs[w], &ctxs[w].state);
             if (rc != SLUICE_OK) {
-                sl_stage_fail(st, e, "%s: cannot start plugin %s: %s",
-                              st->cfg->json_path, st->p->name, st->error ? st->error : sluice_strerror(rc));
+                sl_stage_fail(st, e, "%s: cannot start plugin %s: %s", st->cfg->json_path, st->p->name,
+                              ctxs[w].last_error ? ctxs[w].last_error : sluice_strerror(rc));
                 return -1;
             }
             ctxs[w].inited = 1;
@@ -573,17 +668,106 @@ static void fini_plugins(sl_engine *e)
     }
 }
 
+/* Writes the sources' newly committable positions to the state store. Dead
+ * letters are synced first: the cursor must not pass a rejected record that
+ * is not yet durable in the dead-letter file. */
+static void commit_positions(sl_engine *e)
+{
+    json_t *snap[256] = {0};
+    int any = 0;
+    for (size_t i = 0; i < e->n && i < 256; i++) {
+        sl_stage *st = &e->st[i];
+        if (st->kind != SLUICE_SOURCE)
+            continue;
+        pthread_mutex_lock(&st->wlock);
+        if (st->dirty) {
+            snap[i] = json_incref(st->commit_pos);
+            st->dirty = 0;
+            any = 1;
+        }
+        pthread_mutex_unlock(&st->wlock);
+    }
+    if (!any)
+        return;
+    if (sl_dlq_sync(e->dlq) != 0) {
+        sl_log(SLUICE_LOG_ERROR, NULL, "the dead-letter file cannot be synced: cursors not committed");
+        atomic_store(&e->failed, 1);
+        for (size_t i = 0; i < e->n && i < 256; i++)
+            json_decref(snap[i]);
+        return;
+    }
+    for (size_t i = 0; i < e->n && i < 256; i++) {
+        if (!snap[i])
+            continue;
+        sl_stage *st = &e->st[i];
+        if (sl_state_commit(e->state, st->cfg->id, snap[i]) != 0) {
+            sl_stage_fail(st, e, "cannot commit the cursor to the state store");
+            json_decref(snap[i]);
+            continue;
+        }
+        pthread_mutex_lock(&st->wlock);
+        json_decref(st->committed);
+        st->committed = snap[i];
+        pthread_mutex_unlock(&st->wlock);
+    }
+}
+
+/* The coordinator: commits positions every SL_COMMIT_MS until every stage
+ * thread has finished, then once more. */
+static void coordinate(sl_engine *e)
+{
+    pthread_mutex_lock(&e->done_lock);
+    while (e->threads_left > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += SL_COMMIT_MS * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&e->done_cond, &e->done_lock, &ts);
+        pthread_mutex_unlock(&e->done_lock);
+        commit_positions(e);
+        pthread_mutex_lock(&e->done_lock);
+    }
+    pthread_mutex_unlock(&e->done_lock);
+    commit_positions(e);
+}
+
+static void record_run(sl_engine *e)
+{
+    sl_stage_report r[256];
+    size_t n = sl_engine_report(e, r, 256);
+    json_t *stages = json_array();
+    const char *error = NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(stages, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "stage", r[i].id, "kind",
+                                                sl_kind_name(r[i].kind), "plugin", r[i].plugin, "in", (json_int_t)r[i].in, "out", (json_int_t)r[i].out,
+                                                "dropped", (json_int_t)r[i].dropped, "rejected", (json_int_t)r[i].dead,
+                                                "elapsed_s", r[i].elapsed));
+        if (!error && r[i].error)
+            error = r[i].error;
+    }
+    const char *status = atomic_load(&e->interrupted) ? "interrupted" : atomic_load(&e->failed) ? "failed" : "ok";
+    if (e->run_id > 0)
+        sl_state_run_end(e->state, e->run_id, status, stages, error);
+    json_decref(stages);
+}
+
 int sl_engine_run(sl_engine *e)
 {
     if (e->ran)
         return 1;
     e->ran = 1;
     e->t0 = sl_now();
+    e->run_id = sl_state_run_begin(e->state, e->cfg->name);
     if (init_plugins(e) != 0) {
         fini_plugins(e);
+        e->t1 = sl_now();
+        record_run(e);
         return 1;
     }
     sl_progress_start(e);
+    for (size_t i = 0; i < e->n; i++)
+        e->threads_left += e->st[i].nworkers + (e->st[i].kind == SLUICE_SOURCE);
     for (size_t i = 0; i < e->n; i++) {
         sl_stage *st = &e->st[i];
         for (int w = 0; w < st->nworkers; w++)
@@ -592,6 +776,7 @@ int sl_engine_run(sl_engine *e)
     for (size_t i = 0; i < e->n; i++)
         if (e->st[i].kind == SLUICE_SOURCE)
             pthread_create(&e->st[i].prod_thread, NULL, producer_main, &e->st[i].prod);
+    coordinate(e);
     for (size_t i = 0; i < e->n; i++) {
         sl_stage *st = &e->st[i];
         if (st->kind == SLUICE_SOURCE)
@@ -615,6 +800,7 @@ int sl_engine_run(sl_engine *e)
                rejected, rejected == 1 ? " was" : "s were");
         atomic_store(&e->failed, 1);
     }
+    record_run(e);
     if (e->opts.summary)
         sl_summary_print(e);
     return atomic_load(&e->failed) || atomic_load(&e->interrupted) ? 1 : 0;
@@ -655,6 +841,8 @@ static void free_ctx(sluice_ctx *c, size_t nn)
         }
     free(c->order);
     sl_batch_free(&c->cur);
+    json_decref(c->pos);
+    free(c->last_error);
 }
 
 void sl_engine_free(sl_engine **pe)
@@ -672,6 +860,11 @@ void sl_engine_free(sl_engine **pe)
         free(st->threads);
         free(st->down);
         free(st->error);
+        for (size_t k = 0; k < SL_WINDOW; k++)
+            json_decref(st->ring[k].pos);
+        json_decref(st->cursor);
+        json_decref(st->commit_pos);
+        json_decref(st->committed);
         pthread_mutex_destroy(&st->lock);
         pthread_mutex_destroy(&st->wlock);
         pthread_cond_destroy(&st->wcond);
@@ -680,6 +873,9 @@ void sl_engine_free(sl_engine **pe)
     if (e->zctx)
         zmq_ctx_term(e->zctx);
     sl_dlq_close(&e->dlq);
+    sl_state_close(&e->state);
+    pthread_mutex_destroy(&e->done_lock);
+    pthread_cond_destroy(&e->done_cond);
     free(e);
     *pe = NULL;
 }

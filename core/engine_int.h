@@ -10,12 +10,13 @@
 
 #include "batch.h"
 #include "engine.h"
+#include "state.h"
 
 #define SL_HWM 4             /* batches queued per socket pipe */
 #define SL_WINDOW 16         /* batches of one source in flight before it waits */
 #define SL_BATCH_BYTES (1u << 20) /* raw text per batch before it is sent */
 #define SL_FLUSH_MS 200      /* a partial batch older than this is sent */
-#define SL_SINK_RETRIES 5    /* attempts of a sink write answering RETRY */
+#define SL_COMMIT_MS 200     /* how often committed positions reach the state store */
 
 /* Message envelope, frame 1. Frame 2 carries the batch: its pointer within a
  * process (inproc, ownership moves with the message); a serialised batch
@@ -61,7 +62,17 @@ struct sluice_ctx {
     unsigned tick;
     const char *stream_arg, *stream_val; /* last stream lookup */
     const char *origin_val;              /* last interned origin */
+    json_t *pos;             /* position for the batch being filled (owned) */
+    char *last_error;        /* last sluice_set_error() text (owned) */
 };
+
+/* A batch of a source in flight: acknowledgements so far and the position
+ * that may be committed once it, and all before it, are acknowledged. */
+typedef struct sl_slot {
+    unsigned acks;
+    int failed;
+    json_t *pos; /* owned */
+} sl_slot;
 
 struct sl_stage {
     size_t idx;
@@ -83,11 +94,17 @@ struct sl_stage {
     unsigned long long lost; /* records discarded after a failure */
     pthread_mutex_t lock;
     char *error;             /* first error, owned */
-    /* sources: in-flight window */
+    /* sources: batches in flight and cursor commits, under wlock */
     pthread_mutex_t wlock;
     pthread_cond_t wcond;
-    uint64_t sent, acks;
+    sl_slot ring[SL_WINDOW]; /* seq % SL_WINDOW, for low <= seq < next */
+    uint64_t low, next;      /* lowest unacknowledged seq; next seq to send */
     unsigned reach;          /* deliveries of each batch to sinks (paths) */
+    int stuck;               /* a batch failed: the cursor stops before it */
+    json_t *cursor;          /* committed by the last run (owned), or NULL */
+    json_t *commit_pos;      /* newest committable position (owned) */
+    int dirty;               /* commit_pos not yet in the state store */
+    json_t *committed;       /* newest position written to the store this run (owned) */
 };
 
 struct sl_engine {
@@ -104,6 +121,11 @@ struct sl_engine {
     int ran;
     pthread_t progress_thread;
     int progress_on;
+    sl_state *state;
+    int64_t run_id;
+    pthread_mutex_t done_lock; /* threads_left and done_cond */
+    pthread_cond_t done_cond;
+    int threads_left;
 };
 
 double sl_now(void);          /* monotonic seconds */
@@ -114,6 +136,8 @@ void sl_count_reject(sl_engine *e);
 int sl_producer_send(sluice_ctx *ctx);
 /* Parses RAW records; bad JSON is dead-lettered. */
 void sl_decode_batch(sluice_ctx *ctx, sluice_batch *b);
+/* Dead-letters record i of b on behalf of ctx's stage. */
+int sl_batch_reject_rec(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason);
 
 void sl_progress_start(sl_engine *e);
 void sl_progress_stop(sl_engine *e);

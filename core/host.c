@@ -21,13 +21,12 @@ static json_t *h_option(sluice_ctx *ctx, const char *name)
 
 static int h_should_stop(sluice_ctx *ctx) { return atomic_load(&ctx->e->stopping); }
 
+/* The text explains the next failing return code (or a SLUICE_REJECTED
+ * batch); the engine turns it into the stage's error or a reject reason. */
 static void h_set_error(sluice_ctx *ctx, const char *msg)
 {
-    sl_stage *st = ctx->st;
-    pthread_mutex_lock(&st->lock);
-    if (!st->error && msg)
-        st->error = strdup(msg);
-    pthread_mutex_unlock(&st->lock);
+    free(ctx->last_error);
+    ctx->last_error = msg ? strdup(msg) : NULL;
 }
 
 /* The stream name interned, with a one-entry cache: sources emit the same
@@ -140,7 +139,7 @@ static int h_reject(sluice_ctx *ctx, const char *stream, const char *raw, size_t
 
 static int h_flush(sluice_ctx *ctx)
 {
-    if (ctx->worker != -1 || !ctx->cur || ctx->cur->n == 0)
+    if (ctx->worker != -1 || ((!ctx->cur || ctx->cur->n == 0) && !ctx->pos))
         return SLUICE_OK;
     return sl_producer_send(ctx) == 0 ? SLUICE_OK : SLUICE_ERROR;
 }
@@ -202,7 +201,7 @@ static int h_batch_append(sluice_batch *b, const char *stream, json_t *record)
     return sl_batch_push(b, s, record, NULL, 0) == 0 ? SLUICE_OK : SLUICE_ENOMEM;
 }
 
-static int h_batch_reject(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason)
+int sl_batch_reject_rec(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason)
 {
     if (i >= b->n || (b->recs[i].state != SL_REC_LIVE && b->recs[i].state != SL_REC_RAW))
         return SLUICE_EINVAL;
@@ -220,6 +219,42 @@ static int h_batch_reject(sluice_ctx *ctx, sluice_batch *b, size_t i, const char
         sl_stage_fail(st, ctx->e, "cannot write the dead-letter file");
     sl_count_reject(ctx->e);
     return rc == 0 ? SLUICE_OK : SLUICE_EIO;
+}
+
+static json_t *h_cursor(sluice_ctx *ctx) { return ctx->st->kind == SLUICE_SOURCE ? ctx->st->cursor : NULL; }
+
+static int h_position(sluice_ctx *ctx, json_t *position)
+{
+    if (ctx->worker != -1 || !position) {
+        if (position)
+            sl_log(SLUICE_LOG_ERROR, ctx->st->cfg->id, "plugin bug: position() outside a source's run()");
+        json_decref(position);
+        return SLUICE_EINVAL;
+    }
+    json_decref(ctx->pos);
+    ctx->pos = position;
+    return SLUICE_OK;
+}
+
+static json_t *h_committed(sluice_ctx *ctx)
+{
+    sl_stage *st = ctx->st;
+    pthread_mutex_lock(&st->wlock);
+    json_t *v = json_incref(st->committed);
+    pthread_mutex_unlock(&st->wlock);
+    return v;
+}
+
+static json_t *h_kv_get(sluice_ctx *ctx, const char *key)
+{
+    return key && ctx->e->state ? sl_state_kv_get(ctx->e->state, ctx->st->cfg->id, key) : NULL;
+}
+
+static int h_kv_put(sluice_ctx *ctx, const char *key, json_t *value)
+{
+    if (!key || !ctx->e->state)
+        return SLUICE_EINVAL;
+    return sl_state_kv_put(ctx->e->state, ctx->st->cfg->id, key, value) == 0 ? SLUICE_OK : SLUICE_EIO;
 }
 
 void sl_decode_batch(sluice_ctx *ctx, sluice_batch *b)
@@ -242,7 +277,7 @@ void sl_decode_batch(sluice_ctx *ctx, sluice_batch *b)
         else
             snprintf(reason, sizeof reason, "invalid JSON at column %d: %s", jerr.column, jerr.text);
         json_decref(o);
-        h_batch_reject(ctx, b, i, reason);
+        sl_batch_reject_rec(ctx, b, i, reason);
     }
     free(b->raw);
     b->raw = NULL;
@@ -270,6 +305,11 @@ const sluice_host sl_host_table = {
     .batch_drop = h_batch_drop,
     .batch_replace = h_batch_replace,
     .batch_append = h_batch_append,
-    .batch_reject = h_batch_reject,
+    .batch_reject = sl_batch_reject_rec,
     .emit_at = h_emit_at,
+    .cursor = h_cursor,
+    .position = h_position,
+    .kv_get = h_kv_get,
+    .kv_put = h_kv_put,
+    .committed = h_committed,
 };

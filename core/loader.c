@@ -237,7 +237,7 @@ static const char *check_default(const sluice_option *o)
 static int core_stage_key(const char *name)
 {
     return strcmp(name, "id") == 0 || strcmp(name, "plugin") == 0 || strcmp(name, "inputs") == 0 ||
-           strcmp(name, "workers") == 0;
+           strcmp(name, "workers") == 0 || strcmp(name, "retry") == 0;
 }
 
 static char *check_option(const sluice_option *opts, size_t i)

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "intern.h"
 #include "log.h"
+#include "state.h"
 
 enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
 
@@ -32,6 +33,8 @@ typedef struct cli {
     int progress;
     const char *plugin_dirs[32];
     size_t nplugin_dirs;
+    const char *source; /* state reset --source */
+    int json_out;       /* state show --json */
 } cli;
 
 static const char usage_text[] =
@@ -45,6 +48,9 @@ static const char usage_text[] =
     "  validate PIPELINE.json    check a pipeline (plugins, options, graph) without running it\n"
     "  plugins                   list the plugins found (kind, name, version, description)\n"
     "  describe NAME             show a plugin's options (NAME may be kind/name, e.g. sink/file)\n"
+    "  state show PIPELINE.json  show the sources' committed cursors and the last runs\n"
+    "  state reset PIPELINE.json [--source ID]\n"
+    "                            forget cursors: the next run reads everything again\n"
     "  help [COMMAND]            show this help, or a command's\n"
     "\n"
     "Options:\n"
@@ -94,6 +100,16 @@ static const char describe_help[] =
     "description. NAME is a plugin name (all kinds with that name are shown) or\n"
     "KIND/NAME, e.g. `sluice describe sink/file`.\n";
 
+static const char state_help[] =
+    "Usage: sluice state show [--json] PIPELINE.json\n"
+    "       sluice state reset [--source ID] PIPELINE.json\n"
+    "\n"
+    "Each pipeline keeps a state store (\"state\" in the pipeline, default state/NAME.db\n"
+    "beside it): every source's cursor, committed only once the records before it are\n"
+    "durable in every sink, and the history of runs. `show` prints them (--json for\n"
+    "machines); `reset` forgets the cursor of one source (--source ID) or of all, so the\n"
+    "next run re-reads from the beginning (a full re-sync; keyed sinks upsert).\n";
+
 static int print_help(const char *cmd)
 {
     if (!cmd)
@@ -106,6 +122,8 @@ static int print_help(const char *cmd)
         fputs(plugins_help, stdout);
     else if (strcmp(cmd, "describe") == 0)
         fputs(describe_help, stdout);
+    else if (strcmp(cmd, "state") == 0)
+        fputs(state_help, stdout);
     else {
         fprintf(stderr, "sluice: unknown command '%s'; see 'sluice --help'\n", cmd);
         return EXIT_USAGE;
@@ -207,6 +225,92 @@ static int cmd_run(const cli *c, const char *file)
     return rc == 0 ? EXIT_OK : EXIT_RUN_FAILED;
 }
 
+static void print_runs(json_t *runs)
+{
+    size_t i;
+    json_t *r;
+    printf("last runs:\n");
+    if (json_array_size(runs) == 0)
+        printf("  (none)\n");
+    json_array_foreach(runs, i, r)
+    {
+        unsigned long long written = 0;
+        size_t k;
+        json_t *s;
+        json_array_foreach(json_object_get(r, "stages"), k, s)
+        {
+            const char *kind = json_string_value(json_object_get(s, "kind"));
+            if (kind && strcmp(kind, "sink") == 0)
+                written += (unsigned long long)json_integer_value(json_object_get(s, "out"));
+        }
+        const char *ended = json_string_value(json_object_get(r, "ended_at"));
+        const char *err = json_string_value(json_object_get(r, "error"));
+        printf("  #%-5lld %s  %-11s  ended %s  %llu records written%s%s\n",
+               (long long)json_integer_value(json_object_get(r, "id")),
+               json_string_value(json_object_get(r, "started_at")), json_string_value(json_object_get(r, "status")),
+               ended ? ended : "-", written, err ? "  error: " : "", err ? err : "");
+    }
+}
+
+static int cmd_state(const cli *c, const char *sub, const char *file)
+{
+    sl_pipeline_cfg *cfg = NULL;
+    if (load(file, &cfg) != 0)
+        return EXIT_USAGE;
+    sl_state *st = NULL;
+    char *err = NULL;
+    int rc = EXIT_OK;
+    if (sl_state_open(&st, cfg->state, &err) != 0) {
+        fprintf(stderr, "sluice: %s\n", err ? err : "cannot open the state store");
+        free(err);
+        sl_config_free(&cfg);
+        return EXIT_RUN_FAILED;
+    }
+    if (strcmp(sub, "reset") == 0) {
+        int known = c->source == NULL;
+        for (size_t i = 0; !known && i < cfg->nstages; i++)
+            known = cfg->stages[i].kind == SLUICE_SOURCE && strcmp(cfg->stages[i].id, c->source) == 0;
+        int n = known ? sl_state_reset(st, c->source) : -1;
+        if (!known) {
+            fprintf(stderr, "sluice: %s has no source \"%s\"\n", file, c->source);
+            rc = EXIT_USAGE;
+        } else if (n < 0) {
+            rc = EXIT_RUN_FAILED;
+        } else {
+            printf("forgot %d cursor%s%s%s; the next run reads %s from the beginning\n", n, n == 1 ? "" : "s",
+                   c->source ? " of " : "", c->source ? c->source : "", c->source ? "it" : "every source");
+        }
+    } else {
+        json_t *cursors = sl_state_cursors(st), *runs = sl_state_runs(st, 10);
+        if (c->json_out) {
+            json_t *o = json_pack("{s:s, s:s, s:O, s:O}", "pipeline", cfg->name, "state", cfg->state, "cursors",
+                                  cursors, "runs", runs);
+            char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+            if (text)
+                puts(text);
+            free(text);
+            json_decref(o);
+        } else {
+            printf("pipeline %s, state store %s\ncursors:\n", cfg->name, cfg->state);
+            for (size_t i = 0; i < cfg->nstages; i++) {
+                if (cfg->stages[i].kind != SLUICE_SOURCE)
+                    continue;
+                json_t *cur = json_object_get(cursors, cfg->stages[i].id);
+                char *text = cur ? json_dumps(json_object_get(cur, "cursor"), JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+                printf("  %-16s %s%s%s\n", cfg->stages[i].id, text ? text : "(none: the next run reads from the start)",
+                       cur ? "  committed " : "", cur ? json_string_value(json_object_get(cur, "updated_at")) : "");
+                free(text);
+            }
+            print_runs(runs);
+        }
+        json_decref(cursors);
+        json_decref(runs);
+    }
+    sl_state_close(&st);
+    sl_config_free(&cfg);
+    return rc;
+}
+
 static int with_search_path(const cli *c, const char *cmd, const char *arg)
 {
     sl_search_path sp;
@@ -243,6 +347,7 @@ int main(int argc, char **argv)
         {"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
         {"log-format", required_argument, NULL, 'L'}, {"plugin-path", required_argument, NULL, 'P'},
         {"no-progress", no_argument, NULL, 'N'},  {"help", no_argument, NULL, 'h'},
+        {"source", required_argument, NULL, 'S'}, {"json", no_argument, NULL, 'J'},
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
     cli c = {.progress = 1};
     int help = 0, opt;
@@ -261,6 +366,8 @@ int main(int argc, char **argv)
                 c.plugin_dirs[c.nplugin_dirs++] = optarg;
             break;
         case 'N': c.progress = 0; break;
+        case 'S': c.source = optarg; break;
+        case 'J': c.json_out = 1; break;
         case 'h': help = 1; break;
         case 'V': printf("sluice %s (plugin ABI %d.%d)\n", SLUICE_VERSION, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR); return EXIT_OK;
         default: return usage_error("unknown option", NULL);
@@ -292,6 +399,12 @@ int main(int argc, char **argv)
         if (nargs != 1)
             return usage_error(nargs ? "expected exactly one PIPELINE.json" : "missing PIPELINE.json", cmd);
         rc = cmd[0] == 'r' ? cmd_run(&c, args[0]) : cmd_validate(args[0]);
+    } else if (strcmp(cmd, "state") == 0) {
+        if (nargs != 2 || (strcmp(args[0], "show") != 0 && strcmp(args[0], "reset") != 0))
+            return usage_error("expected: state show|reset PIPELINE.json", cmd);
+        if (c.source && strcmp(args[0], "reset") != 0)
+            return usage_error("--source goes with state reset", cmd);
+        rc = cmd_state(&c, args[0], args[1]);
     } else if (strcmp(cmd, "plugins") == 0) {
         if (nargs != 0)
             return usage_error("plugins takes no arguments", cmd);

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 0
+#define SLUICE_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define SLUICE_EXPORT __attribute__((visibility("default")))
@@ -56,7 +56,9 @@ typedef enum sluice_status {
     SLUICE_ENOMEM = -4,
     SLUICE_EINVAL = -5,
     SLUICE_EIO = -6,
-    SLUICE_ENOENT = -7
+    SLUICE_ENOENT = -7,
+    SLUICE_REJECTED = -8 /* sinks (1.1): some record of the batch is refused;
+                          * the core splits the batch to find it, the rest lands */
 } sluice_status;
 
 static inline const char *sluice_strerror(int status)
@@ -70,6 +72,7 @@ static inline const char *sluice_strerror(int status)
     case SLUICE_EINVAL: return "invalid argument";
     case SLUICE_EIO: return "input/output error";
     case SLUICE_ENOENT: return "not found";
+    case SLUICE_REJECTED: return "record refused";
     default: return "unknown status";
     }
 }
@@ -153,9 +156,14 @@ typedef struct sluice_plugin {
      * dead-letter records). The batch keeps its identity. */
     int (*process)(void *state, sluice_ctx *ctx, sluice_batch *batch);
 
-    /* Sinks: write the batch durably, then return SLUICE_OK; SLUICE_RETRY
-     * for a transient failure (the core retries the same batch with backoff);
-     * SLUICE_ERROR fails the run. Records may be dead-lettered one by one. */
+    /* Sinks: write the batch durably, then return SLUICE_OK: that is the
+     * acknowledgement the source's cursor waits for. SLUICE_RETRY for a
+     * transient failure (the core retries the same batch with backoff and
+     * jitter, then fails the run); SLUICE_REJECTED (1.1) when the batch holds
+     * a record the sink refuses and nothing of it was committed: the core
+     * splits the batch until the refused records stand alone and
+     * dead-letters them with the text of sluice_set_error(); SLUICE_ERROR
+     * fails the run. Records may also be dead-lettered one by one. */
     int (*write)(void *state, sluice_ctx *ctx, sluice_batch *batch);
     /* Sinks: called once after the last batch; may be NULL. */
     int (*flush)(void *state, sluice_ctx *ctx);
@@ -221,6 +229,27 @@ typedef struct sluice_host {
     /* emit() with where the record came from (origin copied), so that a
      * later stage rejecting it can still name the file and line. */
     int (*emit_at)(sluice_ctx *ctx, const char *stream, json_t *record, const char *origin, uint64_t line);
+
+    /* since 1.1 -- delivery guarantees (sources) */
+    /* The cursor the last run committed for this source, or NULL on a first
+     * run or after `sluice state reset`. Borrowed, valid for the run. */
+    json_t *(*cursor)(sluice_ctx *ctx);
+    /* Declares that once every record emitted before this call is durably
+     * in every sink, `position` may be committed as this source's cursor.
+     * The core commits it only then, so the stored cursor is never ahead of
+     * the data. Steals position (any JSON value). Call it every few thousand
+     * records and at the end; calling it per record is allowed but costs. */
+    int (*position)(sluice_ctx *ctx, json_t *position);
+
+    /* since 1.1 -- small persistent values of a stage (e.g. a rotated OAuth
+     * refresh token), written at once, independent of the cursor. */
+    json_t *(*kv_get)(sluice_ctx *ctx, const char *key); /* new reference, or NULL */
+    int (*kv_put)(sluice_ctx *ctx, const char *key, json_t *value); /* borrowed; NULL deletes */
+    /* Sources: the newest position of this run that has been committed (all
+     * records before it durable in every sink), or NULL. New reference. Lets
+     * a source that answers a peer (an HTTP endpoint) say "done" only once
+     * the data is safe. */
+    json_t *(*committed)(sluice_ctx *ctx);
 } sluice_host;
 
 struct sluice_handle_head {
@@ -299,6 +328,20 @@ static inline int sluice_reject(sluice_ctx *ctx, const char *stream, const char 
     return sluice_host_of_ctx(ctx)->reject(ctx, stream, raw, len, origin, line, reason);
 }
 static inline int sluice_flush(sluice_ctx *ctx) { return sluice_host_of_ctx(ctx)->flush(ctx); }
+
+/* since 1.1: check sluice_host_minor(ctx) >= 1 before calling these from a
+ * plugin that must also load into a 1.0 host. */
+static inline json_t *sluice_cursor(sluice_ctx *ctx) { return sluice_host_of_ctx(ctx)->cursor(ctx); }
+static inline int sluice_position(sluice_ctx *ctx, json_t *position)
+{
+    return sluice_host_of_ctx(ctx)->position(ctx, position);
+}
+static inline json_t *sluice_committed(sluice_ctx *ctx) { return sluice_host_of_ctx(ctx)->committed(ctx); }
+static inline json_t *sluice_kv_get(sluice_ctx *ctx, const char *key) { return sluice_host_of_ctx(ctx)->kv_get(ctx, key); }
+static inline int sluice_kv_put(sluice_ctx *ctx, const char *key, json_t *value)
+{
+    return sluice_host_of_ctx(ctx)->kv_put(ctx, key, value);
+}
 
 static inline size_t sluice_batch_count(const sluice_batch *b) { return sluice_host_of_batch(b)->batch_count(b); }
 static inline json_t *sluice_batch_record(sluice_batch *b, size_t i) { return sluice_host_of_batch(b)->batch_record(b, i); }

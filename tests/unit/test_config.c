@@ -19,6 +19,11 @@
 #include "config.h"
 #include "jsonpos.h"
 
+/* "1.1": the ABI version this sluice is built with, as the messages print it. */
+#define SL_STR2(x) #x
+#define SL_STR(x) SL_STR2(x)
+#define SL_ABI_TEXT SL_STR(SLUICE_ABI_MAJOR) "." SL_STR(SLUICE_ABI_MINOR)
+
 static int g_pass, g_fail;
 
 #define CHECK(cond)                                                                                                    \
@@ -462,8 +467,8 @@ static void test_plugins(void)
     /* A broken plugin found along plugin_path: the loader's reason. */
     EXPECT_ERR("{\"plugin_path\": [\"" CFGTEST_BAD_DIR "\", \"${CFGTEST_PLUGINS}\"],\n"
                " \"sources\": [{\"id\": \"in\", \"plugin\": @\"abi\"}],\n" SINK,
-               "sources[0].plugin: " CFGTEST_BAD_DIR "/source_abi.so: built for plugin ABI 2.3, this sluice has ABI "
-               "1.0; rebuild it against this sluice's headers");
+               "sources[0].plugin: " CFGTEST_BAD_DIR "/source_abi.so: built for plugin ABI 2.3, this sluice has ABI " SL_ABI_TEXT
+               "; rebuild it against this sluice's headers");
 }
 
 /* ---- plugin options ------------------------------------------------------------ */

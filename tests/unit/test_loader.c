@@ -11,6 +11,11 @@
 #include "cli_plugins.h"
 #include "loader.h"
 
+/* "1.1": the ABI version this sluice is built with, as the messages print it. */
+#define SL_STR2(x) #x
+#define SL_STR(x) SL_STR2(x)
+#define SL_ABI_TEXT SL_STR(SLUICE_ABI_MAJOR) "." SL_STR(SLUICE_ABI_MINOR)
+
 static int g_pass, g_fail;
 
 #define CHECK(cond)                                                                                                    \
@@ -79,7 +84,7 @@ static void test_refusals(void)
              "descriptor is 16 bytes, smaller than the %zu of ABI 1.0; rebuild it against this sluice's headers",
              sizeof(sluice_plugin));
     expect_refused("source_abi.so",
-                   "built for plugin ABI 2.3, this sluice has ABI 1.0; rebuild it against this sluice's headers");
+                   "built for plugin ABI 2.3, this sluice has ABI " SL_ABI_TEXT "; rebuild it against this sluice's headers");
     expect_refused("source_noentry.so", "not a sluice plugin: no sluice_plugin_entry symbol");
     expect_refused("source_nulldesc.so", "sluice_plugin_entry() returned NULL");
     expect_refused("source_misnamed.so",
@@ -203,7 +208,7 @@ static void test_find(void)
     free(err);
     /* Found but broken: the loader's reason, not "not found". */
     CHECK(sl_plugin_find(&sp, SLUICE_SOURCE, "abi", &h, &err) == -1);
-    CHECK_STR(err, CFGTEST_BAD_DIR "/source_abi.so: built for plugin ABI 2.3, this sluice has ABI 1.0; rebuild it "
+    CHECK_STR(err, CFGTEST_BAD_DIR "/source_abi.so: built for plugin ABI 2.3, this sluice has ABI " SL_ABI_TEXT "; rebuild it "
                                    "against this sluice's headers");
     free(err);
     sl_search_path_free(&sp);
@@ -318,7 +323,7 @@ static void test_cli(void)
     CHECK_STR(out, "sink cfgout 0.0.3\n"
                    "  test sink\n"
                    "  file: " CFGTEST_GOOD_DIR "/sink_cfgout.so\n"
-                   "  plugin ABI: 1.0\n"
+                   "  plugin ABI: " SL_ABI_TEXT "\n"
                    "\n"
                    "  OPTION  TYPE            DEFAULT      DESCRIPTION\n"
                    "  path    path            \"out.jsonl\"  file to write\n"
