@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 1
+#define SLUICE_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define SLUICE_EXPORT __attribute__((visibility("default")))
@@ -123,6 +123,11 @@ typedef struct sluice_option {
  * Both start with a pointer to the host table so the inline wrappers below
  * can reach it; everything after that is private to the core. */
 typedef struct sluice_ctx sluice_ctx;     /* one per stage instance (worker) */
+/* HTTP client types: see sluice/http.h */
+typedef struct sluice_http sluice_http;
+struct sluice_http_config;
+struct sluice_http_request;
+struct sluice_http_response;
 typedef struct sluice_batch sluice_batch; /* records travelling together */
 
 /* ---- Plugin descriptor ---------------------------------------------------- */
@@ -250,6 +255,17 @@ typedef struct sluice_host {
      * a source that answers a peer (an HTTP endpoint) say "done" only once
      * the data is safe. */
     json_t *(*committed)(sluice_ctx *ctx);
+
+    /* since 1.2 -- HTTP client and secrets: use the wrappers in sluice/http.h */
+    sluice_http *(*http_new)(sluice_ctx *ctx, const struct sluice_http_config *cfg);
+    void (*http_free)(sluice_http *h);
+    int (*http_send)(sluice_http *h, const struct sluice_http_request *req, struct sluice_http_response **out);
+    int (*http_many)(sluice_http *h, const struct sluice_http_request *const *reqs, size_t n,
+                     struct sluice_http_response **out);
+    const char *(*http_header)(const struct sluice_http_response *r, const char *name);
+    json_t *(*http_json)(const struct sluice_http_response *r, char *err, size_t errlen);
+    void (*http_response_free)(struct sluice_http_response *r);
+    void (*add_secret)(sluice_ctx *ctx, const char *secret);
 } sluice_host;
 
 struct sluice_handle_head {
