@@ -21,6 +21,7 @@ struct sl_csv_reader {
      * (plus read-ahead); everything before start is consumed. */
     char *buf; /* owned */
     size_t cap, start, pos, end;
+    uint64_t base; /* file offset of buf[0] */
 
     /* Decoded field bytes of the current row. Decoding never makes a row
      * longer, so keeping vcap >= cap spares a check per byte. */
@@ -119,6 +120,7 @@ static int fill(sl_csv_reader *r)
         return 0;
     if (r->start > 0) {
         memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->base += r->start;
         r->pos -= r->start;
         r->end -= r->start;
         r->start = 0;
@@ -253,7 +255,7 @@ static int step(sl_csv_reader *r, int *state, unsigned char c)
 }
 
 /* Turns the finished row into the caller's view and checks its UTF-8. */
-static void publish(sl_csv_reader *r, sl_csv_row *row, uint64_t line, size_t raw_end)
+static void publish(sl_csv_reader *r, sl_csv_row *row, uint64_t line, size_t raw_len)
 {
     size_t from = 0;
     for (size_t i = 0; i < r->nf; i++) {
@@ -265,7 +267,7 @@ static void publish(sl_csv_reader *r, sl_csv_row *row, uint64_t line, size_t raw
     row->nfields = r->nf;
     row->line = line;
     row->raw = r->buf + r->start;
-    row->raw_len = raw_end - r->start;
+    row->raw_len = raw_len;
     row->problem = r->problem;
     row->problem_field = r->problem_field;
     row->problem_offset = 0;
@@ -302,6 +304,23 @@ static void copy_run(sl_csv_reader *r, int state)
     }
 }
 
+/* After a row ended with '\r': takes the '\n' of a CRLF too, so that
+ * sl_csv_offset() is at the start of the next line. May read more input
+ * (the row's bytes stay, at r->start). Returns 0, -1 or -2 as fill(). */
+static int take_lf(sl_csv_reader *r)
+{
+    if (r->pos == r->end) {
+        int rc = fill(r);
+        if (rc <= 0)
+            return rc;
+    }
+    if (r->buf[r->pos] == '\n') {
+        count_line(r, '\n'); /* after '\r': not a new line, clears prev_cr */
+        r->pos++;
+    }
+    return 0;
+}
+
 int sl_csv_next(sl_csv_reader *r, sl_csv_row *row)
 {
     int rc = seek_row(r);
@@ -327,7 +346,10 @@ int sl_csv_next(sl_csv_reader *r, sl_csv_row *row)
             if (rc < 0)
                 return rc;
             if (rc == 1) {
-                publish(r, row, line, r->pos - 1);
+                size_t raw_len = r->pos - 1 - r->start;
+                if (c == '\r' && (rc = take_lf(r)) < 0)
+                    return rc;
+                publish(r, row, line, raw_len);
                 return 1;
             }
         }
@@ -343,8 +365,31 @@ int sl_csv_next(sl_csv_reader *r, sl_csv_row *row)
         note_problem(r, SL_CSV_UNTERMINATED_QUOTE);
     if (end_field(r) != 0)
         return -2;
-    publish(r, row, line, r->pos);
+    publish(r, row, line, r->pos - r->start);
     return 1;
+}
+
+uint64_t sl_csv_offset(const sl_csv_reader *r)
+{
+    return r->base + r->pos;
+}
+
+uint64_t sl_csv_line(const sl_csv_reader *r)
+{
+    return r->line;
+}
+
+int sl_csv_seek(sl_csv_reader *r, uint64_t offset, uint64_t line)
+{
+    if (offset > (uint64_t)INT64_MAX || fseeko(r->fp, (off_t)offset, SEEK_SET) != 0)
+        return -1;
+    r->base = offset;
+    r->start = r->pos = r->end = 0;
+    r->eof = 0;
+    r->started = 1;
+    r->prev_cr = 0;
+    r->line = line > 0 ? line : 1;
+    return 0;
 }
 
 void sl_csv_names_free(char ***names, size_t n)

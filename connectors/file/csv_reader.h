@@ -66,6 +66,22 @@ sl_csv_reader *sl_csv_open(FILE *fp, char delim, size_t bufsize);
  * -1 on a read error (errno from the stream) and -2 when out of memory. */
 int sl_csv_next(sl_csv_reader *r, sl_csv_row *row);
 
+/* Byte offset in the file just after the last row returned, its line break
+ * included (both bytes of a CRLF), and after any empty lines skipped before
+ * it: where a later reader may start without reading that row again. At end
+ * of input it is the end of the file. */
+uint64_t sl_csv_offset(const sl_csv_reader *r);
+
+/* The line number of the byte at sl_csv_offset(r). */
+uint64_t sl_csv_line(const sl_csv_reader *r);
+
+/* Goes on reading at byte `offset` of the file, which must be the start of
+ * a row (an offset sl_csv_offset gave), numbering that line `line`. Rows
+ * already read are forgotten; no byte order mark is looked for there. Used
+ * after reading the header to skip the rows an earlier run read. Returns 0,
+ * or -1 with errno when the stream cannot seek. */
+int sl_csv_seek(sl_csv_reader *r, uint64_t offset, uint64_t line);
+
 /* Frees the reader and NULLs *r; NULL and *r == NULL are fine. */
 void sl_csv_close(sl_csv_reader **r);
 

@@ -60,40 +60,63 @@ static int handle_row(sluice_ctx *ctx, const char *stream, const char *path, con
     return emit_row(ctx, stream, path, row, h);
 }
 
-/* Reads the rows after the header. */
-static int read_rows(sluice_ctx *ctx, const char *stream, const char *path, sl_csv_reader *r,
-                     const csv_header *h)
+/* Reads the rows after the header; a row is done once emitted or rejected. */
+static int read_rows(sluice_ctx *ctx, const sl_file_job *job, sl_csv_reader *r, const csv_header *h)
 {
+    uint64_t done = sl_csv_offset(r), done_line = sl_csv_line(r);
     sl_csv_row row;
     unsigned n = 0;
-    int rc;
+    int rc, erc = SLUICE_OK;
     while ((rc = sl_csv_next(r, &row)) == 1) {
-        int erc = handle_row(ctx, stream, path, &row, h);
-        if (erc != SLUICE_OK)
-            return erc;
-        if ((++n & (SL_FILE_STOP_CHECK - 1)) == 0 && sluice_should_stop(ctx))
-            return SLUICE_STOPPED;
+        erc = handle_row(ctx, job->stream, job->path, &row, h);
+        if (erc != SLUICE_OK && erc != SLUICE_STOPPED)
+            break;
+        done = sl_csv_offset(r); /* SLUICE_STOPPED too: the host took the record */
+        done_line = sl_csv_line(r);
+        if (erc == SLUICE_STOPPED)
+            break;
+        if ((++n & (SL_FILE_STOP_CHECK - 1)) == 0 && (erc = sl_file_checkpoint(ctx, job, n, done, done_line)) != SLUICE_OK)
+            break;
     }
-    return rc < 0 ? sl_file_read_failed(ctx, path, rc, errno) : SLUICE_OK;
+    if (rc < 0)
+        return sl_file_read_failed(ctx, job->path, rc, errno);
+    if (rc == 0) { /* the end: empty lines after the last row are read too */
+        done = sl_csv_offset(r);
+        done_line = sl_csv_line(r);
+    }
+    return sl_file_finish(ctx, job, erc, done, done_line);
 }
 
-int sl_file_read_csv(sluice_ctx *ctx, const char *stream, const char *path, FILE *fp, char delim)
+/* Skips what the last run read: the header is read again (it names the
+ * fields), then reading jumps to where that run stopped. */
+static int resume(sluice_ctx *ctx, const sl_file_job *job, sl_csv_reader *r)
 {
-    sl_csv_reader *r = sl_csv_open(fp, delim, 0);
+    if (job->offset <= sl_csv_offset(r))
+        return SLUICE_OK;
+    if (sl_csv_seek(r, job->offset, job->line) != 0)
+        return sl_file_read_failed(ctx, job->path, -1, errno);
+    return SLUICE_OK;
+}
+
+int sl_file_read_csv(sluice_ctx *ctx, const sl_file_job *job)
+{
+    sl_csv_reader *r = sl_csv_open(job->fp, job->delim, 0);
     if (r == NULL)
-        return sl_file_read_failed(ctx, path, -2, ENOMEM);
+        return sl_file_read_failed(ctx, job->path, -2, ENOMEM);
 
     sl_csv_row row;
     csv_header h = {NULL, 0};
     int rc = sl_csv_next(r, &row);
     if (rc == 1)
-        rc = header_read(ctx, path, &row, &h);
+        rc = header_read(ctx, job->path, &row, &h);
     else if (rc == 0)
-        sluice_debug(ctx, "%s: empty file, no header", path);
+        sluice_debug(ctx, "%s: empty file, no header", job->path);
     else
-        rc = sl_file_read_failed(ctx, path, rc, errno);
-    if (rc == SLUICE_OK && h.names != NULL)
-        rc = read_rows(ctx, stream, path, r, &h);
+        rc = sl_file_read_failed(ctx, job->path, rc, errno);
+    if (rc == SLUICE_OK && h.names != NULL && (rc = resume(ctx, job, r)) == SLUICE_OK)
+        rc = read_rows(ctx, job, r, &h);
+    else if (rc == SLUICE_OK) /* no header yet: remember the empty lines are read */
+        rc = sl_file_finish(ctx, job, rc, sl_csv_offset(r), sl_csv_line(r));
     sl_csv_names_free(&h.names, h.n);
     sl_csv_close(&r);
     return rc;

@@ -11,6 +11,7 @@ struct sl_jsonl_reader {
     size_t pos;  /* start of the next line */
     size_t scan; /* no '\n' in [pos, scan): memchr resumes here after a refill */
     size_t end;  /* bytes in buf */
+    uint64_t base; /* file offset of buf[0] */
     int eof;
     int started; /* the byte order mark check is done */
     uint64_t line;
@@ -53,6 +54,7 @@ static int fill(sl_jsonl_reader *r)
         return 0;
     if (r->pos > 0) {
         memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+        r->base += r->pos;
         r->end -= r->pos;
         r->scan -= r->pos;
         r->pos = 0;
@@ -75,6 +77,28 @@ static int fill(sl_jsonl_reader *r)
         r->eof = 1;
     }
     return got > 0;
+}
+
+uint64_t sl_jsonl_offset(const sl_jsonl_reader *r)
+{
+    return r->base + r->pos;
+}
+
+uint64_t sl_jsonl_lines(const sl_jsonl_reader *r)
+{
+    return r->line;
+}
+
+int sl_jsonl_seek(sl_jsonl_reader *r, uint64_t offset, uint64_t line)
+{
+    if (offset > (uint64_t)INT64_MAX || fseeko(r->fp, (off_t)offset, SEEK_SET) != 0)
+        return -1;
+    r->base = offset;
+    r->pos = r->scan = r->end = 0;
+    r->eof = 0;
+    r->started = 1;
+    r->line = line > 0 ? line - 1 : 0;
+    return 0;
 }
 
 static int is_blank(const char *s, size_t n)

@@ -31,6 +31,22 @@ sl_jsonl_reader *sl_jsonl_open(FILE *fp, size_t chunk);
  * input, -1 on a read error, -2 when out of memory. */
 int sl_jsonl_next(sl_jsonl_reader *r, const char **line, size_t *len, uint64_t *line_no);
 
+/* Byte offset in the file just after the last line returned (its line
+ * break included) and after any blank lines skipped before it: where a
+ * later reader may start without reading that line again. Before the first
+ * line it is where reading started. */
+uint64_t sl_jsonl_offset(const sl_jsonl_reader *r);
+
+/* Lines consumed so far (returned and blank ones): the next line returned
+ * is number sl_jsonl_lines(r) + 1 or later. */
+uint64_t sl_jsonl_lines(const sl_jsonl_reader *r);
+
+/* Starts reading at byte `offset` of the file, which must be the start of a
+ * line (an offset sl_jsonl_offset gave), numbering that line `line` (1-based).
+ * Call it before the first sl_jsonl_next; no byte order mark is looked for
+ * there. Returns 0, or -1 with errno when the stream cannot seek. */
+int sl_jsonl_seek(sl_jsonl_reader *r, uint64_t offset, uint64_t line);
+
 /* Frees the reader and NULLs *r; NULL and *r == NULL are fine. */
 void sl_jsonl_close(sl_jsonl_reader **r);
 

@@ -2,12 +2,14 @@
  *
  * init() expands the path (or glob) and settles format and delimiter for
  * every file, so configuration mistakes fail before anything is read; run()
- * reads the files one after another in sorted order. See README.md. */
+ * reads the files one after another in sorted order, each from where the
+ * last run's committed cursor says it stopped (cursor.h). See README.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "file_source.h"
 #include "paths.h"
@@ -136,19 +138,32 @@ static int file_init(sluice_ctx *ctx, void **state)
     return SLUICE_OK;
 }
 
-static int read_one(file_source *st, sluice_ctx *ctx, size_t i)
+static int read_one(file_source *st, sluice_ctx *ctx, sl_file_cursor *cur, size_t i)
 {
     const char *path = st->paths[i];
     FILE *fp = fopen(path, "rb");
     if (fp == NULL)
         return fail(ctx, "cannot open", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) != 0) {
+        int err = errno;
+        fclose(fp);
+        return fail(ctx, "cannot stat", path, strerror(err));
+    }
     /* The readers fetch big chunks themselves; stdio's buffer would only
      * add a copy. */
     setvbuf(fp, NULL, _IONBF, 0);
-    (void)posix_fadvise(fileno(fp), 0, 0, POSIX_FADV_SEQUENTIAL);
-    sluice_debug(ctx, "reading %s as %s", path, st->formats[i] == FMT_CSV ? "csv" : "jsonl");
-    int rc = st->formats[i] == FMT_CSV ? sl_file_read_csv(ctx, st->stream, path, fp, st->delims[i])
-                                       : sl_file_read_jsonl(ctx, st->stream, path, fp);
+    sl_file_job job = {.stream = st->stream, .path = path, .fp = fp, .delim = st->delims[i],
+                       .cursor = cur, .index = i};
+    sl_file_cursor_start(cur, ctx, i, &sb, &job.offset, &job.line);
+    (void)posix_fadvise(fileno(fp), (off_t)job.offset, 0, POSIX_FADV_SEQUENTIAL);
+    if (job.offset > 0)
+        sluice_debug(ctx, "reading %s as %s from byte %llu (line %llu), where the last run stopped", path,
+                     st->formats[i] == FMT_CSV ? "csv" : "jsonl", (unsigned long long)job.offset,
+                     (unsigned long long)job.line);
+    else
+        sluice_debug(ctx, "reading %s as %s", path, st->formats[i] == FMT_CSV ? "csv" : "jsonl");
+    int rc = st->formats[i] == FMT_CSV ? sl_file_read_csv(ctx, &job) : sl_file_read_jsonl(ctx, &job);
     fclose(fp);
     return rc;
 }
@@ -156,14 +171,19 @@ static int read_one(file_source *st, sluice_ctx *ctx, size_t i)
 static int file_run(void *state, sluice_ctx *ctx)
 {
     file_source *st = state;
-    for (size_t i = 0; i < st->npaths; i++) {
+    sl_file_cursor *cur = NULL;
+    int rc = sl_file_cursor_open(ctx, st->paths, st->npaths, &cur);
+    for (size_t i = 0; i < st->npaths && rc == SLUICE_OK; i++) {
         if (sluice_should_stop(ctx))
-            return SLUICE_STOPPED;
-        int rc = read_one(st, ctx, i);
-        if (rc != SLUICE_OK)
-            return rc;
+            rc = SLUICE_STOPPED;
+        else
+            rc = read_one(st, ctx, cur, i);
     }
-    return SLUICE_OK;
+    /* Entries reset or dropped before any file moved still need a commit. */
+    if (rc == SLUICE_OK)
+        rc = sl_file_cursor_post(cur, ctx);
+    sl_file_cursor_free(&cur);
+    return rc;
 }
 
 static const sluice_plugin file_plugin = {
@@ -172,7 +192,7 @@ static const sluice_plugin file_plugin = {
     .struct_size = sizeof(sluice_plugin),
     .kind = SLUICE_SOURCE,
     .name = "file",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .description = "reads JSON Lines or CSV files (one file or a glob)",
     .options = file_options,
     .init = file_init,
