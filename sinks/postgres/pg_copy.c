@@ -1,0 +1,205 @@
+/* pg_copy.c - a run of records into its staging table with COPY ... FROM
+ * STDIN in text format (see pg_sink.h).
+ *
+ * Every value goes as text and the server's input functions convert it to
+ * the column's type, so "9380.50" lands exactly in a numeric column and
+ * "2024-01-01T00:00:05+03:00" in a timestamptz one. Text format escapes
+ * backslash, tab, newline and carriage return with a backslash; \N is
+ * NULL. A string holding a NUL byte cannot be stored in any text type:
+ * its record is dead-lettered here rather than failing the whole batch. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_text.h"
+#include "pg_sink.h"
+
+/* 1: escaped with a backslash; 2: cannot be sent (NUL). */
+static const unsigned char copy_special[256] = {
+    [0] = 2, ['\\'] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1,
+};
+
+/* Appends n bytes escaped for COPY text. 0, -1 (out of memory) or 1 (NUL). */
+static int copy_escape(sink_buf *out, const char *p, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (!copy_special[c])
+            continue;
+        if (copy_special[c] == 2)
+            return 1;
+        char esc[2] = {'\\', c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't'};
+        if (sink_buf_put(out, p + run, i - run) != 0 || sink_buf_put(out, esc, 2) != 0)
+            return -1;
+        run = i + 1;
+    }
+    return sink_buf_put(out, p + run, n - run);
+}
+
+/* Appends s->text (JSON text) escaped for COPY. */
+static int copy_json_text(pgsink *s, sink_buf *out, const json_t *v)
+{
+    s->text.len = 0;
+    if (sink_json_append(&s->text, v, 0) != 0)
+        return -1;
+    return copy_escape(out, s->text.data, s->text.len);
+}
+
+int pgsink_copy_value(pgsink *s, sink_buf *out, json_t *v, int cls)
+{
+    switch (json_typeof(v)) {
+    case JSON_NULL: return sink_buf_put(out, "\\N", 2);
+    case JSON_STRING:
+        if (cls == PGSINK_COL_JSON)
+            return copy_json_text(s, out, v);
+        return copy_escape(out, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER: return sink_json_integer(out, json_integer_value(v));
+    case JSON_REAL: {
+        double d = json_real_value(v);
+        /* 3.0 is a fine value for an integer column, "3.0" is not. */
+        if (cls == PGSINK_COL_INT && d == trunc(d) && fabs(d) < 9.2e18)
+            return sink_json_integer(out, (json_int_t)d);
+        char tmp[SINK_JSON_REAL_MAX];
+        size_t n = sink_json_real(tmp, d);
+        return sink_buf_put(out, tmp, n);
+    }
+    case JSON_TRUE: return sink_buf_put(out, "true", 4);
+    case JSON_FALSE: return sink_buf_put(out, "false", 5);
+    case JSON_OBJECT:
+    case JSON_ARRAY: return copy_json_text(s, out, v);
+    }
+    return -1;
+}
+
+/* Appends one row: the run's columns, then the row's ord. Returns 0, -1
+ * or 1 (*bad = the field with a NUL byte). */
+static int encode_row(pgsink *s, json_t *rec, const pgsink_run *run, const int *cls, uint64_t ord,
+                      const char **bad)
+{
+    sink_buf *out = &s->copy;
+    /* Records of a run nearly always list their fields in the run's order:
+     * walking the object beats a hash lookup per column. */
+    void *it = json_object_iter(rec);
+    for (size_t j = 0; j < run->ncols; j++) {
+        json_t *v;
+        if (it && strcmp(json_object_iter_key(it), run->cols[j]) == 0) {
+            v = json_object_iter_value(it);
+            it = json_object_iter_next(rec, it);
+        } else {
+            v = json_object_get(rec, run->cols[j]);
+            it = NULL;
+        }
+        int rc = pgsink_copy_value(s, out, v, cls[j]);
+        if (rc != 0) {
+            *bad = run->cols[j];
+            return rc;
+        }
+        if (sink_buf_putc(out, '\t') != 0)
+            return -1;
+    }
+    return sink_json_integer(out, (json_int_t)ord) || sink_buf_putc(out, '\n') ? -1 : 0;
+}
+
+/* Hands the buffered rows to libpq. */
+static int send_copy(pgsink *s, sluice_ctx *ctx)
+{
+    if (s->copy.len == 0)
+        return SLUICE_OK;
+    if (PQputCopyData(s->conn, s->copy.data, (int)s->copy.len) != 1)
+        return pgsink_result_failed(s, ctx, NULL, "sending COPY data", PGSINK_PHASE_DATA);
+    s->copy.len = 0;
+    return SLUICE_OK;
+}
+
+static int start_copy(pgsink *s, sluice_ctx *ctx, const pgsink_run *run, pgsink_table *t)
+{
+    sink_buf *sql = &s->sql;
+    sql->len = 0;
+    int bad = sink_buf_puts(sql, "COPY ") || sink_buf_puts(sql, t->stage) || sink_buf_puts(sql, " (");
+    for (size_t j = 0; j < run->ncols && !bad; j++)
+        bad = pgsink_quote(sql, run->cols[j]) || sink_buf_putc(sql, ',');
+    bad = bad || pgsink_quote(sql, PGSINK_ORD_COLUMN) || sink_buf_puts(sql, ") FROM STDIN") ||
+          sink_buf_putc(sql, '\0');
+    if (bad)
+        return SLUICE_ENOMEM;
+    PGresult *r = PQexec(s->conn, sql->data);
+    int status = r && PQresultStatus(r) == PGRES_COPY_IN
+                     ? SLUICE_OK
+                     : pgsink_result_failed(s, ctx, r, "starting COPY", PGSINK_PHASE_SCHEMA);
+    PQclear(r);
+    return status;
+}
+
+/* Ends the COPY: the server reports a bad value only now. */
+static int finish_copy(pgsink *s, sluice_ctx *ctx, const pgsink_table *t)
+{
+    int status = send_copy(s, ctx);
+    if (status != SLUICE_OK)
+        return status;
+    if (PQputCopyEnd(s->conn, NULL) != 1)
+        return pgsink_result_failed(s, ctx, NULL, "ending COPY", PGSINK_PHASE_DATA);
+    PGresult *r;
+    char what[256];
+    snprintf(what, sizeof what, "copying into %s", t->qname);
+    while ((r = PQgetResult(s->conn)) != NULL) {
+        if (status == SLUICE_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
+            status = pgsink_result_failed(s, ctx, r, what, PGSINK_PHASE_DATA);
+        PQclear(r);
+    }
+    return status;
+}
+
+/* The column classes of the run, in its order. */
+static int *run_classes(pgsink *s, const pgsink_run *run, const pgsink_table *t)
+{
+    int *cls = calloc(run->ncols ? run->ncols : 1, sizeof *cls);
+    for (size_t j = 0; cls && j < run->ncols; j++)
+        cls[j] = (int)json_integer_value(json_object_get(t->columns, run->cols[j]));
+    return cls;
+}
+
+int pgsink_copy_run(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch *b, pgsink_run *run)
+{
+    pgsink_table *t = st->table;
+    int *cls = run_classes(s, run, t);
+    if (!cls)
+        return SLUICE_ENOMEM;
+    int status = start_copy(s, ctx, run, t);
+    s->copy.len = 0;
+    run->ord_lo = s->ord + 1;
+    run->rows = 0;
+    run->shared = t->stage_used;
+    for (size_t i = 0; i < run->nidx && status == SLUICE_OK; i++) {
+        json_t *rec = sluice_batch_record(b, run->idx[i]);
+        if (!rec)
+            continue;
+        size_t mark = s->copy.len;
+        const char *bad = NULL;
+        int rc = encode_row(s, rec, run, cls, s->ord + 1, &bad);
+        if (rc == 1) {
+            s->copy.len = mark;
+            char reason[PGSINK_REASON_MAX];
+            snprintf(reason, sizeof reason, "field \"%s\": a string with a NUL byte, which PostgreSQL text "
+                                            "cannot hold", bad);
+            status = pgsink_reject(s, ctx, b, run->idx[i], reason);
+            continue;
+        }
+        if (rc != 0) {
+            status = SLUICE_ENOMEM;
+            break;
+        }
+        s->ord++;
+        run->rows++;
+        if (s->copy.len >= PGSINK_COPY_CHUNK)
+            status = send_copy(s, ctx);
+    }
+    free(cls);
+    run->ord_hi = s->ord;
+    if (status == SLUICE_OK)
+        status = finish_copy(s, ctx, t);
+    if (status == SLUICE_OK && run->rows)
+        t->stage_used = 1;
+    return status;
+}
