@@ -40,8 +40,8 @@ BENCH=0
 # call (sqlite3 and jq to inspect results, python3 for the API simulators).
 PACKAGES=(build-essential cmake pkg-config
     libjansson-dev libzmq3-dev libjemalloc-dev libsqlite3-dev libcurl4-openssl-dev libxml2-dev
-    libmicrohttpd-dev
-    sqlite3 python3 jq curl libxml2-utils)
+    libmicrohttpd-dev libpq-dev
+    sqlite3 python3 jq curl libxml2-utils postgresql)
 BENCH_PACKAGES=(miller time)
 
 QUICKSTART_TABLES=(contacts deals orders inventory)
