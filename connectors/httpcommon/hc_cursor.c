@@ -168,6 +168,22 @@ int hc_mark_note(hc_mark *m, json_t *record)
     return 0;
 }
 
+int hc_mark_rebase(hc_mark *m)
+{
+    json_t *since = m->max ? json_deep_copy(m->max) : NULL;
+    json_t *ids = json_deep_copy(m->max_ids);
+    if ((m->max && since == NULL) || ids == NULL) {
+        json_decref(since);
+        json_decref(ids);
+        return -1;
+    }
+    json_decref(m->since);
+    json_decref(m->since_ids);
+    m->since = since;
+    m->since_ids = ids;
+    return 0;
+}
+
 int hc_mark_save(hc_mark *m, int complete)
 {
     json_t *streams = json_object_get(m->cursor->root, "streams");

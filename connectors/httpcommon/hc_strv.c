@@ -1,5 +1,5 @@
 /* hc_strv.c - growing NULL-terminated string arrays (query parameters,
- * header lines) and query-component percent-encoding. */
+ * header lines), query-component percent-encoding and URL joining. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,5 +101,28 @@ char *hc_urlencode(const char *s)
         }
     }
     out[j] = '\0';
+    return out;
+}
+
+char *hc_url_join(const char *base, const char *path)
+{
+    size_t bl, pl;
+    char *out;
+    if (path == NULL)
+        return NULL;
+    if (base == NULL || strstr(path, "://") != NULL)
+        return strdup(path);
+    bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/')
+        bl--;
+    while (*path == '/')
+        path++;
+    pl = strlen(path);
+    out = malloc(bl + pl + 2);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, base, bl);
+    out[bl] = '/';
+    memcpy(out + bl + 1, path, pl + 1);
     return out;
 }

@@ -108,6 +108,12 @@ const char *const *hc_strv_items(const hc_strv *s);
 void hc_strv_clear(hc_strv *s); /* frees the strings, keeps the array */
 void hc_strv_free(hc_strv *s);
 
+/* base_url and a path joined with exactly one '/' between them ("https://h/p"
+ * + "/crm/v3/x" = "https://h/p/crm/v3/x"); a path that is already absolute
+ * (has "://") is returned as is. malloc'd, or NULL. Joining by
+ * concatenation keeps a proxy's path prefix in base_url. */
+char *hc_url_join(const char *base, const char *path);
+
 /* Percent-encodes s as a query component (RFC 3986 unreserved kept).
  * Returns a malloc'd string or NULL. */
 char *hc_urlencode(const char *s);
@@ -210,6 +216,10 @@ json_t *hc_mark_since(const hc_mark *m);
 int hc_mark_seen(const hc_mark *m, json_t *record);
 /* Takes a record about to be emitted into account. 0 or -1 (ENOMEM). */
 int hc_mark_note(hc_mark *m, json_t *record);
+/* Makes what this run delivered the new lower bound (since := max, with
+ * its ids), for a connector that restarts its query from there (HubSpot's
+ * 10 000-results search cap). 0 or -1 (ENOMEM). */
+int hc_mark_rebase(hc_mark *m);
 /* Writes the mark into its cursor: ordered marks always, unordered ones only
  * with complete (the whole stream was read). Then commit the cursor. */
 int hc_mark_save(hc_mark *m, int complete);
