@@ -6,8 +6,6 @@
  * by 10^6 (10^12 for products), in __int128 so no sum of real orders can
  * overflow. */
 #include <ctype.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "onec.h"
 

@@ -353,6 +353,8 @@ static void upload_end(sl_1c *st, sl_1c_req *r, int ok)
         f->size = (uint64_t)r->start + (ok ? r->got : 0);
         if (r->is_sale)
             f->state = SL_1C_DONE; /* order changes are kept, not imported */
+        else if (!ok && f->size == 0)
+            sl_1c_file_drop(st, r->name); /* nothing arrived: no file waits for an import */
     }
     pthread_mutex_unlock(&st->sh.mu);
 }
@@ -387,6 +389,8 @@ static enum MHD_Result dispatch(sl_1c *st, struct MHD_Connection *c, sl_1c_req *
     }
     if (!r->is_sale && strcmp(mode, "import") == 0)
         return do_import(st, c, r);
+    if (r->is_sale && strcmp(mode, "import") == 0) /* newer 1C: after sending order changes */
+        return reply_text(c, MHD_HTTP_OK, "success\norder changes are kept, not imported\n");
     if (r->is_sale && strcmp(mode, "query") == 0)
         return do_query(st, c);
     if (r->is_sale && strcmp(mode, "success") == 0)

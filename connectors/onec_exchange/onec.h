@@ -123,6 +123,8 @@ int sl_1c_upload_dir_prepare(sl_1c_config *cfg, const char *stage_id);
 void sl_1c_files_clear(sl_1c *st, int all);
 /* The file named `name`, or NULL (caller holds sh->mu). */
 sl_1c_file *sl_1c_file_find(sl_1c_shared *sh, const char *name);
+/* Forgets the entry `name` and removes its file (caller holds sh->mu). */
+void sl_1c_file_drop(sl_1c *st, const char *name);
 /* Path of `name` in the upload folder into buf; -1 when it does not fit. */
 int sl_1c_file_path(const sl_1c_config *cfg, const char *name, char *buf, size_t len);
 /* Non-zero when an uploaded .xml file still waits for (or is in) its import

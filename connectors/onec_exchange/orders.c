@@ -536,7 +536,7 @@ static int mark_exported(sl_1c *st, sqlite3 *db, char **ids, size_t n, char *err
         snprintf(err, errlen, "orders_db: %s", sqlite3_errmsg(db));
     sqlite3_finalize(s);
     if (!ok) {
-        exec(db, "ROLLBACK", err + strlen(err), 0);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL); /* err keeps the first failure */
         return -1;
     }
     return exec(db, "COMMIT", err, errlen);

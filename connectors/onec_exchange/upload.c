@@ -105,6 +105,21 @@ int sl_1c_files_pending(const sl_1c_shared *sh)
     return 0;
 }
 
+void sl_1c_file_drop(sl_1c *st, const char *name)
+{
+    char path[PATH_MAX];
+    for (sl_1c_file **link = &st->sh.files; *link != NULL; link = &(*link)->next) {
+        sl_1c_file *f = *link;
+        if (strcmp(f->name, name) != 0)
+            continue;
+        if (sl_1c_file_path(&st->cfg, f->name, path, sizeof path) == 0)
+            unlink(path);
+        *link = f->next;
+        free(f);
+        return;
+    }
+}
+
 /* Busy entries (uploading, or between queued and committed) belong to a
  * request or to the run thread and must stay. */
 static int busy(const sl_1c_file *f)

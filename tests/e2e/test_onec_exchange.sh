@@ -19,6 +19,8 @@ if [ ! -f "$SLUICE_PLUGIN_DIR/source_onec_exchange.so" ]; then
 fi
 
 sqlite3 "$TMP/warehouse.db" <"$DATA/orders.sql"
+# The sink writes the same file while the test reads it: wait for its locks.
+wsql() { sqlite3 -batch -noheader -cmd '.timeout 10000' "$1" "$2"; }
 mkdir "$TMP/up"
 cat >"$TMP/p.json" <<JSON
 {
@@ -117,12 +119,17 @@ expect_eq "$(xp 'string(/*/Документ[Ид="SO-240003"]/Дата)' query)"
 expect_eq "$(xp 'string(/*/Документ[Ид="SO-240003"]/Товары/Товар/Артикул)' query)" SKU-1017 "SO-240003 line sku"
 st=$(call ok "type=sale&mode=success")
 expect_body ok 'success\n' "sale success: success"
-expect_eq "$(sql "$TMP/warehouse.db" 'SELECT group_concat(order_id) FROM (SELECT order_id FROM onec_exported_orders ORDER BY 1)')" \
+expect_eq "$(wsql "$TMP/warehouse.db" 'SELECT group_concat(order_id) FROM (SELECT order_id FROM onec_exported_orders ORDER BY 1)')" \
     "SO-240001,SO-240002,SO-240003" "confirmed orders recorded as exported"
 call query2 "type=sale&mode=query" >/dev/null
 expect_eq "$(xp 'count(/*/Документ)' query2)" 0 "a second query sends no order again"
 xmllint --noout "$TMP/query2.body" 2>/dev/null && pass "the empty document is well-formed" ||
     fail "the empty document is not well-formed"
+printf '<КоммерческаяИнформация ВерсияСхемы="2.05"/>\n' >"$TMP/changes.xml"
+st=$(call sfile "type=sale&mode=file&filename=orders-1.xml" -X POST --data-binary @"$TMP/changes.xml")
+expect_body sfile 'success\n' "sale file (order changes from 1C): success"
+cmp -s "$TMP/changes.xml" "$TMP/up/sale-orders-1.xml" && pass "... kept as sale-orders-1.xml" ||
+    fail "order changes not kept in upload_dir"
 COOKIE=$SESSION
 
 # ---- uploads: bounded, names sanitised ----
@@ -130,6 +137,9 @@ head -c $((LIMIT + 1)) "$DATA/import.xml" >"$TMP/big.part"
 st=$(call big "type=catalog&mode=file&filename=big.xml" -X POST --data-binary @"$TMP/big.part")
 expect_eq "$st" 413 "a body over file_limit: 413"
 expect_body big "failure\nrequest body larger than file_limit ($LIMIT bytes)\n" "over file_limit: failure and why"
+call bigimp "type=catalog&mode=import&filename=big.xml" >/dev/null
+expect_eq "$(line bigimp 1)" failure "the refused upload left no file to import"
+[ ! -e "$TMP/up/big.xml" ] && pass "... nor a file in upload_dir" || fail "big.xml left in upload_dir"
 printf 'x' >"$TMP/x.part"
 st=$(call evil "type=catalog&mode=file&filename=..%2F..%2Fevil.xml" -X POST --data-binary @"$TMP/x.part")
 expect_body evil 'success\n' "upload named ../../evil.xml accepted"
@@ -181,7 +191,7 @@ bad.xml*) pass "... the reason names the file as 1C sent it" ;;
 esac
 call imp "type=catalog&mode=import&filename=bad.xml" >/dev/null
 expect_eq "$(line imp 1)" failure "asking again still answers failure"
-expect_eq "$(sql "$TMP/warehouse.db" "SELECT count(*) FROM sqlite_master WHERE name='products'")" 0 \
+expect_eq "$(wsql "$TMP/warehouse.db" "SELECT count(*) FROM sqlite_master WHERE name='products'")" 0 \
     "nothing of the malformed file reached the warehouse"
 
 # ---- a new exchange: init clears the last one's files ----
@@ -200,7 +210,7 @@ cmp -s "$DATA/offers.xml" "$TMP/up/offers.xml" && pass "offers.xml reassembled b
 import import.xml
 expect_eq "$(line imp 1)" success "import.xml: success (after $PROGRESS progress replies)"
 products=$(grep -c '<Товар>' "$DATA/import.xml")
-expect_eq "$(sql "$TMP/warehouse.db" 'SELECT count(*) FROM products')" "$products" \
+expect_eq "$(wsql "$TMP/warehouse.db" 'SELECT count(*) FROM products')" "$products" \
     "products are committed when import.xml answers success ($products)"
 kill -0 "$PID" 2>/dev/null && pass "once: the run goes on while offers.xml waits" ||
     fail "once: the run ended with offers.xml still to import"
@@ -209,9 +219,9 @@ expect_eq "$(line imp 1)" success "offers.xml: success (after $PROGRESS progress
 offers=$(grep -c '<Предложение>' "$DATA/offers.xml")
 prices=$(grep -c '<Цена>' "$DATA/offers.xml")
 stock=$(grep -c '<Количество>' "$DATA/offers.xml")
-expect_eq "$(sql "$TMP/warehouse.db" 'SELECT count(*) FROM offers')" "$offers" "offers in the warehouse ($offers)"
-expect_eq "$(sql "$TMP/warehouse.db" 'SELECT count(*) FROM prices')" "$prices" "prices in the warehouse ($prices)"
-expect_eq "$(sql "$TMP/warehouse.db" 'SELECT count(*) FROM stock')" "$stock" "stock rows in the warehouse ($stock)"
+expect_eq "$(wsql "$TMP/warehouse.db" 'SELECT count(*) FROM offers')" "$offers" "offers in the warehouse ($offers)"
+expect_eq "$(wsql "$TMP/warehouse.db" 'SELECT count(*) FROM prices')" "$prices" "prices in the warehouse ($prices)"
+expect_eq "$(wsql "$TMP/warehouse.db" 'SELECT count(*) FROM stock')" "$stock" "stock rows in the warehouse ($stock)"
 
 # ---- once: the exchange is over, the run ends by itself ----
 rc=none
