@@ -1,0 +1,228 @@
+/* xml_safe.c - the safe xmlTextReader (see xml_safe.h). */
+#include "xml_safe.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/entities.h>
+#include <libxml/hash.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+static pthread_once_t slx_once = PTHREAD_ONCE_INIT;
+
+/* Every external resource (DTD, external entity, XInclude) is refused: the
+ * parser then reports "failed to load external entity", which fails the
+ * document. Nothing is opened, fetched or leaked. */
+static xmlParserInputPtr refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+    (void)url;
+    (void)id;
+    (void)ctxt;
+    return NULL;
+}
+
+static void init_once(void)
+{
+    xmlInitParser();
+    xmlSetExternalEntityLoader(refuse_loader);
+}
+
+void slx_global_init(void) { pthread_once(&slx_once, init_once); }
+
+/* Copies `msg` without its trailing newline(s). */
+static void copy_trimmed(char *dst, size_t cap, const char *msg)
+{
+    size_t n = msg ? strlen(msg) : 0;
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r' || msg[n - 1] == ' '))
+        n--;
+    if (n >= cap)
+        n = cap - 1;
+    if (n > 0)
+        memcpy(dst, msg, n);
+    dst[n] = '\0';
+}
+
+static void on_error(void *arg, xmlErrorPtr e)
+{
+    slx_reader *sr = arg;
+    if (e == NULL || e->level < XML_ERR_ERROR || sr->status != SLX_OK)
+        return;
+    char msg[512];
+    copy_trimmed(msg, sizeof msg, e->message);
+    int status = SLX_EPARSE;
+    if (e->code == XML_ERR_NO_MEMORY)
+        status = SLX_ENOMEM;
+    else if (e->domain == XML_FROM_IO && e->code != XML_IO_LOAD_ERROR)
+        status = SLX_EIO;
+    /* An error inside an entity's text has the entity's line: the
+     * document's line is the parser's. */
+    int in_doc = e->file != NULL && sr->name != NULL && strcmp(e->file, sr->name) == 0;
+    long line = in_doc && e->line > 0 ? e->line : -1;
+    if (e->code == XML_ERR_ENTITY_LOOP)
+        slx_fail(sr, status, line, "refused: entity expansion (%s; entity-expansion protection)", msg);
+    else
+        slx_fail(sr, status, line, "%s", msg[0] ? msg : "XML error");
+}
+
+int slx_fail(slx_reader *sr, int status, long line, const char *fmt, ...)
+{
+    if (sr->status != SLX_OK)
+        return sr->status;
+    if (line <= 0)
+        line = sr->r != NULL ? xmlTextReaderGetParserLineNumber(sr->r) : 0;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(sr->err, sizeof sr->err, "%s:%ld: %s", sr->name ? sr->name : "(input)", line, msg);
+    sr->status = status;
+    return status;
+}
+
+void slx_copy_error(const slx_reader *sr, char *err, size_t errlen)
+{
+    if (errlen > 0)
+        snprintf(err, errlen, "%s", sr->err[0] ? sr->err : "XML error");
+}
+
+int slx_open_fd(slx_reader *sr, int fd, const char *name)
+{
+    memset(sr, 0, sizeof *sr);
+    sr->name = name;
+    slx_global_init();
+    sr->r = xmlReaderForFd(fd, name, NULL, SLX_PARSE_OPTIONS);
+    if (sr->r == NULL)
+        return slx_fail(sr, SLX_ENOMEM, 0, "cannot create an XML reader");
+    xmlTextReaderSetStructuredErrorHandler(sr->r, on_error, sr);
+    return SLX_OK;
+}
+
+void slx_close(slx_reader *sr)
+{
+    if (sr->r != NULL)
+        xmlFreeTextReader(sr->r);
+    sr->r = NULL;
+}
+
+static void first_name(void *payload, void *data, const xmlChar *name)
+{
+    (void)payload;
+    const xmlChar **out = data;
+    if (*out == NULL)
+        *out = name;
+}
+
+static int declared_entities(xmlHashTablePtr t, const xmlChar **name)
+{
+    if (t == NULL || xmlHashSize(t) <= 0)
+        return 0;
+    xmlHashScan(t, first_name, (void *)name);
+    return 1;
+}
+
+/* Refuses a document whose internal DTD subset declares entities. Runs
+ * when the root element is first seen: the whole DTD has been parsed by
+ * then, and no entity has been substituted (we never set NOENT). */
+static int check_dtd(slx_reader *sr)
+{
+    sr->root_seen = 1;
+    xmlNodePtr node = xmlTextReaderCurrentNode(sr->r);
+    xmlDtdPtr dtd = node != NULL && node->doc != NULL ? node->doc->intSubset : NULL;
+    if (dtd == NULL)
+        return SLX_OK;
+    const xmlChar *name = NULL;
+    if (declared_entities(dtd->entities, &name) || declared_entities(dtd->pentities, &name))
+        return slx_fail(sr, SLX_EPARSE, -1,
+                        "refused: the document's DTD declares entities (<!ENTITY %s ...>); entities are "
+                        "never expanded or loaded (XXE and entity-expansion protection)",
+                        name != NULL ? (const char *)name : "?");
+    return SLX_OK;
+}
+
+/* After a reader call: 1 on a node, 0 at the end, -1 on error. */
+static int after(slx_reader *sr, int rc)
+{
+    if (sr->status != SLX_OK)
+        return -1;
+    if (rc < 0) {
+        slx_fail(sr, SLX_EPARSE, -1, "XML parse error");
+        return -1;
+    }
+    if (rc == 1 && !sr->root_seen && xmlTextReaderNodeType(sr->r) == XML_READER_TYPE_ELEMENT &&
+        check_dtd(sr) != SLX_OK)
+        return -1;
+    return rc;
+}
+
+int slx_read(slx_reader *sr)
+{
+    if (sr->status != SLX_OK)
+        return -1;
+    return after(sr, xmlTextReaderRead(sr->r));
+}
+
+int slx_skip(slx_reader *sr)
+{
+    if (sr->status != SLX_OK)
+        return -1;
+    return after(sr, xmlTextReaderNext(sr->r));
+}
+
+int slx_next_child(slx_reader *sr, int depth)
+{
+    int type = xmlTextReaderNodeType(sr->r);
+    int d = xmlTextReaderDepth(sr->r);
+    if (type == XML_READER_TYPE_ELEMENT && d == depth && xmlTextReaderIsEmptyElement(sr->r))
+        return 0;
+    int rc = type == XML_READER_TYPE_ELEMENT && d == depth + 1 ? slx_skip(sr) : slx_read(sr);
+    while (rc == 1) {
+        type = xmlTextReaderNodeType(sr->r);
+        d = xmlTextReaderDepth(sr->r);
+        if (type == XML_READER_TYPE_ELEMENT && d == depth + 1)
+            return 1;
+        if (d <= depth) /* the parent's end tag */
+            return 0;
+        rc = slx_read(sr);
+    }
+    if (rc == 0)
+        slx_fail(sr, SLX_EPARSE, -1, "unexpected end of document");
+    return -1;
+}
+
+xmlNodePtr slx_expand(slx_reader *sr)
+{
+    if (sr->status != SLX_OK)
+        return NULL;
+    xmlNodePtr n = xmlTextReaderExpand(sr->r);
+    if (sr->status != SLX_OK)
+        return NULL;
+    if (n == NULL)
+        slx_fail(sr, SLX_EPARSE, -1, "XML parse error");
+    return n;
+}
+
+const char *slx_local_name(slx_reader *sr)
+{
+    const xmlChar *n = xmlTextReaderConstLocalName(sr->r);
+    return n != NULL ? (const char *)n : "";
+}
+
+int slx_depth(slx_reader *sr) { return xmlTextReaderDepth(sr->r); }
+
+int slx_is_empty(slx_reader *sr) { return xmlTextReaderIsEmptyElement(sr->r) == 1; }
+
+long slx_line(slx_reader *sr)
+{
+    xmlNodePtr n = xmlTextReaderCurrentNode(sr->r);
+    long line = n != NULL ? xmlGetLineNo(n) : -1;
+    return line > 0 ? line : xmlTextReaderGetParserLineNumber(sr->r);
+}
+
+xmlChar *slx_attr(slx_reader *sr, const char *name)
+{
+    return xmlTextReaderGetAttribute(sr->r, (const xmlChar *)name);
+}
