@@ -533,6 +533,12 @@ static int parse_listen(const char *spec, listen_addr *la)
     return 0;
 }
 
+int sl_1c_listen_ok(const char *spec)
+{
+    listen_addr la;
+    return parse_listen(spec, &la) == 0;
+}
+
 /* The port the kernel gave (port 0 asks for any free one). */
 static int bound_port(struct MHD_Daemon *d)
 {

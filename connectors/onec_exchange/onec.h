@@ -94,6 +94,8 @@ typedef struct sl_1c {
 /* Starts listening (st->cfg.listen) and fills st->url. Returns SLUICE_OK or
  * an error already reported with sluice_set_error. */
 int sl_1c_http_start(sl_1c *st, sluice_ctx *ctx);
+/* Non-zero when `spec` is a listen address sl_1c_http_start accepts. */
+int sl_1c_listen_ok(const char *spec);
 /* Stops the daemon; in-flight requests finish first. Idempotent. */
 void sl_1c_http_stop(sl_1c *st);
 

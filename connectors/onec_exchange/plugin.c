@@ -144,6 +144,9 @@ static int read_options(sl_1c *st, sluice_ctx *ctx)
         return fail(ctx, SLUICE_EINVAL, "file_limit and max_file_size must be positive");
     c->file_limit = (uint64_t)limit;
     c->max_file_size = (uint64_t)max;
+    if (!sl_1c_listen_ok(c->listen))
+        return fail(ctx, SLUICE_EINVAL, "listen: expected HOST:PORT (IPv4, [IPv6] or localhost), got \"%s\"",
+                    c->listen);
     if (c->prefix[0] != '/')
         return fail(ctx, SLUICE_EINVAL, "path_prefix must start with '/', got \"%s\"", c->prefix);
     if (c->user[0] == '\0' || strchr(c->user, ':') != NULL)
