@@ -6,9 +6,10 @@
 
 #include "amocrm.h"
 
-/* amoCRM allows 7 requests per second per integration; over it comes 429,
- * and persistent excess gets the IP blocked (403 on everything). */
-#define AMO_RATE 7.0
+/* amoCRM allows 7 requests per second per integration, counted over any
+ * second; over it comes 429, and persistent excess gets the IP blocked
+ * (403 on everything). 6/s evenly spaced (no burst) stays under it. */
+#define AMO_RATE 6.0
 
 const char *const amo_object_names[] = {"leads", "contacts", "companies", NULL};
 
@@ -99,6 +100,7 @@ static int amocrm_init(sluice_ctx *ctx, void **state)
     }
     hc_http_config(&src->opt, AMO_RATE, &cfg);
     cfg.base_url = src->base_url;
+    cfg.rate_burst = 1;
     cfg.auth = SLUICE_AUTH_BEARER;
     cfg.token = sluice_option_string(ctx, "token");
     sluice_secret(ctx, cfg.token);

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The hubspot source against the HubSpot simulator, through the real binary
+# into the sqlite sink: a first run lists every object exactly once across
+# page boundaries (each page asked for once); a second run asks the search
+# API only for what changed, including records touched to exactly the
+# cursor's timestamp, and skips the boundary records it already delivered;
+# `properties` selects properties; "sync": "full" lists everything again;
+# a bad token fails with a clear message; records keep HubSpot's shape.
+. "$(dirname "$0")/lib.sh"
+
+TOKEN=pat-na1-e2e-hubspot-9f3c2a
+SIM_PIDS=()
+trap 'rc=$?; for p in "${SIM_PIDS[@]}"; do kill "$p" 2>/dev/null; done; (exit $rc); _e2e_finish' EXIT
+
+# sim_start API ARGS...: starts a simulator on an ephemeral port; SIM_URL.
+sim_start() {
+    local api=$1 f=$TMP/sim-$1.url
+    shift
+    python3 "$SLUICE_SOURCE_DIR/tests/sim/sim.py" "$api" --url-file "$f" "$@" >"$TMP/sim-$api.out" 2>"$TMP/sim-$api.err" &
+    SIM_PIDS+=($!)
+    for _ in $(seq 100); do [ -s "$f" ] && break; sleep 0.1; done
+    SIM_URL=$(cat "$f")
+}
+sim() { # sim METHOD PATH [JSON]: a control request to the simulator
+    curl -sf -X "$1" "$SIM_URL$2" ${3:+-H 'Content-Type: application/json' -d "$3"}
+}
+source_in() { # records the source stage read, from the last --log-format json summary
+    grep -F '"msg":"summary"' "$ERR" | tail -n 1 | jq -r '.stages[] | select(.stage == "crm") | .in'
+}
+
+sim_start hubspot --records 250,deals=120,products=30 --token "$TOKEN" --seed 7
+expect_ne "$SIM_URL" "" "the simulator started"
+
+pipeline() { # pipeline FILE EXTRA_JSON: the crm source with extra options
+    cat >"$1" <<JSON
+{"name": "hubspot-e2e", "dead_letter": "dead.jsonl",
+ "sources": [{"id": "crm", "plugin": "hubspot", "base_url": "$SIM_URL", "token": "\${HUBSPOT_TOKEN}",
+              "objects": ["contacts", "deals", "products"] $2}],
+ "sinks": [{"id": "db", "plugin": "sqlite", "inputs": ["crm"], "path": "out.db",
+            "key": {"contacts": ["id"], "deals": ["id"], "products": ["id"]}}]}
+JSON
+}
+export HUBSPOT_TOKEN=$TOKEN
+pipeline "$TMP/p.json" ""
+
+# --- first run: a full listing, every record once ----------------------------
+expect_exit 0 "$SLUICE" --log-format json run "$TMP/p.json"
+expect_eq "$(source_in)" 400 "the source read 250 + 120 + 30 records, no more"
+expect_eq "$(sql "$TMP/out.db" 'SELECT count(*), count(DISTINCT id) FROM contacts')" "250|250" "250 distinct contacts"
+expect_eq "$(sql "$TMP/out.db" 'SELECT count(*) FROM deals')" 120 "120 deals"
+expect_eq "$(sql "$TMP/out.db" 'SELECT count(*) FROM products')" 30 "30 products"
+sim GET '/__sim/records/contacts' | jq -r '.[].id' | sort >"$TMP/sim-ids"
+sql "$TMP/out.db" 'SELECT id FROM contacts' | sort >"$TMP/db-ids"
+expect_eq "$(cmp -s "$TMP/sim-ids" "$TMP/db-ids" && echo same)" same "the contacts are the simulator's"
+sim GET '/__sim/requests?path=/crm/v3/objects/contacts$' >"$TMP/log.json"
+expect_eq "$(jq length "$TMP/log.json")" 3 "contacts: 3 pages of 100 asked for"
+expect_eq "$(jq '[.[] | .args.after // "first"] | unique | length' "$TMP/log.json")" 3 "each page asked for once"
+expect_eq "$(jq -r '[.[].args.limit] | unique | join(",")' "$TMP/log.json")" 100 "page size 100"
+expect_eq "$(sql "$TMP/out.db" "SELECT json_type(properties), json_extract(properties, '\$.email') IS NOT NULL FROM contacts LIMIT 1")" \
+    "object|1" "properties stay a nested object with HubSpot's names"
+expect_eq "$(sql "$TMP/out.db" "SELECT typeof(updatedAt), archived FROM deals LIMIT 1")" "text|0" "updatedAt and archived kept"
+expect_exit 0 "$SLUICE" state show --json "$TMP/p.json"
+max=$(sim GET '/__sim/objects' | jq -r '.contacts.max_updated')
+expect_eq "$(jq -r '.cursors.crm.cursor.streams.contacts.since' "$OUT")" "$max" "the contacts cursor is the newest updatedAt"
+
+# --- second run: only what changed, boundary ties included ---------------------
+since=$(jq -r '.cursors.crm.cursor.streams.deals.since' "$OUT")
+old_deal=$(sql "$TMP/out.db" "SELECT id FROM deals WHERE updatedAt < '$since' ORDER BY id LIMIT 1")
+ids=$(jq -c '[.[2:5][].id]' <(sim GET /__sim/records/contacts))
+sim POST /__sim/touch "{\"object\": \"contacts\", \"ids\": $ids}" >/dev/null
+# a deal changed to exactly the cursor's timestamp: must come, the ones
+# already delivered at that timestamp must not come again
+sim POST /__sim/touch "{\"object\": \"deals\", \"ids\": [$old_deal], \"updated\": \"$since\"}" >/dev/null
+sim DELETE /__sim/requests >/dev/null
+expect_exit 0 "$SLUICE" --log-format json run "$TMP/p.json"
+expect_eq "$(source_in)" 4 "second run: the 3 touched contacts and the deal at the boundary"
+sim GET '/__sim/requests' >"$TMP/log2.json"
+expect_eq "$(jq '[.[] | select(.method == "POST" and (.path | endswith("/search")))] | length' "$TMP/log2.json")" 3 \
+    "one search per object"
+expect_eq "$(jq '[.[] | select(.method == "GET")] | length' "$TMP/log2.json")" 0 "no listing"
+expect_eq "$(jq -r '[.[] | select(.path == "/crm/v3/objects/deals/search")][0].json.filterGroups[0].filters[0] | "\(.propertyName) \(.operator)"' "$TMP/log2.json")" \
+    "hs_lastmodifieddate GTE" "deals are searched on hs_lastmodifieddate >= the cursor"
+expect_eq "$(jq -r '[.[] | select(.path == "/crm/v3/objects/contacts/search")][0].json.filterGroups[0].filters[0].propertyName' "$TMP/log2.json")" \
+    lastmodifieddate "contacts on lastmodifieddate"
+expect_eq "$(sql "$TMP/out.db" "SELECT updatedAt FROM deals WHERE id = '$old_deal'")" "$since" "the boundary deal was updated"
+expect_exit 0 "$SLUICE" --log-format json run "$TMP/p.json"
+expect_eq "$(source_in)" 0 "third run: nothing changed, nothing read"
+
+# --- a search longer than one page, all records on one timestamp -------------
+sim POST /__sim/touch '{"object": "contacts", "first": 230}' >/dev/null
+expect_exit 0 "$SLUICE" --log-format json run "$TMP/p.json"
+expect_eq "$(source_in)" 230 "230 contacts sharing one timestamp, over 3 search pages"
+expect_exit 0 "$SLUICE" --log-format json run "$TMP/p.json"
+expect_eq "$(source_in)" 0 "and none of them again"
+
+# --- properties selection ------------------------------------------------------
+pipeline "$TMP/props.json" ', "properties": {"deals": ["dealname", "amount"]}, "sync": "full"'
+sed -i 's/out.db/props.db/; s/hubspot-e2e/hubspot-props/' "$TMP/props.json"
+expect_exit 0 "$SLUICE" --log-format json run "$TMP/props.json"
+expect_eq "$(sql "$TMP/props.db" "SELECT json_extract(properties, '\$.dealname') IS NOT NULL, json_extract(properties, '\$.dealstage') IS NULL FROM deals LIMIT 1")" \
+    "1|1" "deals carry the chosen properties only"
+expect_eq "$(sql "$TMP/props.db" "SELECT json_extract(properties, '\$.lifecyclestage') IS NOT NULL FROM contacts LIMIT 1")" \
+    1 "other objects keep the default selection"
+
+# --- sync full: everything again, the cursor rewritten -------------------------
+pipeline "$TMP/p.json" ', "sync": "full"'
+expect_exit 0 "$SLUICE" --log-format json run "$TMP/p.json"
+expect_eq "$(source_in)" 400 "sync full reads everything"
+expect_eq "$(sql "$TMP/out.db" 'SELECT count(*) FROM contacts')" 250 "still 250 contacts (upserted)"
+
+# --- a bad token ----------------------------------------------------------------
+HUBSPOT_TOKEN=pat-na1-wrong-token-0000 expect_exit 1 "$SLUICE" run "$TMP/p.json"
+expect_contains "$ERR" "authentication failed (HTTP 401)"
+expect_contains "$ERR" "/crm/v3/objects/"
+expect_not_contains "$ERR" "pat-na1-wrong-token-0000"
+
+# --- configuration mistakes fail before any request -----------------------------
+pipeline "$TMP/bad.json" ', "objects": ["contacts", "tickets"]'
+sed -i 's/"objects": \["contacts", "deals", "products"\] ,/ /' "$TMP/bad.json"
+expect_exit 1 "$SLUICE" run "$TMP/bad.json"
+expect_contains "$ERR" 'unknown object "tickets"'
