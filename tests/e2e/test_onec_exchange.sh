@@ -37,7 +37,7 @@ JSON
 
 "$SLUICE" run "$TMP/p.json" </dev/null >"$TMP/run.out" 2>"$TMP/run.err" &
 PID=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 400); do # up to 20 s: sanitizer builds start slowly
     [ -s "$TMP/url.txt" ] && break
     sleep 0.05
 done
@@ -225,7 +225,7 @@ expect_eq "$(wsql "$TMP/warehouse.db" 'SELECT count(*) FROM stock')" "$stock" "s
 
 # ---- once: the exchange is over, the run ends by itself ----
 rc=none
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
     if ! kill -0 "$PID" 2>/dev/null; then
         rc=0
         wait "$PID" || rc=$?
