@@ -35,13 +35,9 @@ static const char *stream_of(sluice_ctx *ctx, const char *stream)
 {
     if (!stream)
         stream = ctx->st->cfg->id;
-    if (stream == ctx->stream_arg && ctx->stream_val)
+    /* compare the text, not the pointer: a plugin may reuse one buffer */
+    if (ctx->stream_val && strcmp(stream, ctx->stream_val) == 0)
         return ctx->stream_val;
-    if (ctx->stream_val && strcmp(stream, ctx->stream_val) == 0) {
-        ctx->stream_arg = stream;
-        return ctx->stream_val;
-    }
-    ctx->stream_arg = stream;
     ctx->stream_val = sl_intern(stream);
     return ctx->stream_val;
 }
