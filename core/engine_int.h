@@ -60,7 +60,7 @@ struct sluice_ctx {
     uint64_t next_seq;
     uint64_t cur_started_ms;
     unsigned tick;
-    const char *stream_arg, *stream_val; /* last stream lookup */
+    const char *stream_val;  /* last stream lookup */
     const char *origin_val;              /* last interned origin */
     json_t *pos;             /* position for the batch being filled (owned) */
     char *last_error;        /* last sluice_set_error() text (owned) */
