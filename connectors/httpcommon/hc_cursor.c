@@ -40,9 +40,18 @@ void hc_cursor_free(hc_cursor **c)
 int hc_cursor_commit(sluice_ctx *ctx, hc_cursor *c)
 {
     json_t *copy = json_deep_copy(c->root);
+    int rc;
     if (copy == NULL)
         return SLUICE_ENOMEM;
-    return sluice_position(ctx, copy);
+    rc = sluice_position(ctx, copy);
+    /* Send the page and its position downstream now: a position still
+     * waiting in the producer when a later page fails is dropped by the core
+     * (it cannot tell it from one declared after the failure), and the page
+     * would be fetched again next run. Pages are small; batches of a page
+     * cost nothing next to the request. */
+    if (rc == SLUICE_OK)
+        rc = sluice_flush(ctx);
+    return rc;
 }
 
 static char *dup_or_null(const char *s)

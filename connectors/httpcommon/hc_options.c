@@ -13,8 +13,7 @@ int hc_fail(sluice_ctx *ctx, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    sluice_error(ctx, "%s", msg);
-    sluice_set_error(ctx, msg);
+    sluice_set_error(ctx, msg); /* the core logs it, and shows it in the summary */
     return SLUICE_ERROR;
 }
 

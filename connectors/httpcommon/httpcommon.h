@@ -88,8 +88,8 @@ void hc_http_config(const hc_options *o, double default_rate, sluice_http_config
 
 /* ---- Errors ---------------------------------------------------------------- */
 
-/* Formats a message, logs it as an error, hands it to sluice_set_error and
- * returns SLUICE_ERROR. */
+/* Formats a message, hands it to sluice_set_error (the core logs it when the
+ * stage fails and shows it in the summary) and returns SLUICE_ERROR. */
 int hc_fail(sluice_ctx *ctx, const char *fmt, ...) SLUICE_PRINTF(2, 3);
 
 /* ---- Growing string vectors (query parameters, headers) ------------------- */
@@ -182,7 +182,9 @@ typedef struct hc_cursor hc_cursor;
 hc_cursor *hc_cursor_load(sluice_ctx *ctx, int full);
 void hc_cursor_free(hc_cursor **c);
 /* Declares the whole cursor as the position reached (sluice_position with a
- * copy): call it after each page's records are emitted. */
+ * copy) and sends the records emitted so far downstream with it
+ * (sluice_flush), so a later failure cannot take the page's position back:
+ * call it after each page's records are emitted. */
 int hc_cursor_commit(sluice_ctx *ctx, hc_cursor *c);
 
 /* One stream's watermark. Fields are owned by the mark. */
