@@ -15,10 +15,11 @@
     echo '{"id": 4, "name": "Глеб"}'
 } >"$TMP/in.jsonl"
 
+# Each pipeline file gets its own name, so its own state store: a second
+# pipeline over the same input must not resume where another one stopped.
 pipeline() { # $1 = extra top-level JSON members
     cat <<JSON
 {
-  "name": "bad",
   $1
   "sources": [{"id": "in", "plugin": "file", "path": "in.jsonl", "stream": "people"}],
   "sinks": [{"id": "out", "plugin": "file", "inputs": ["in"], "path": "out.jsonl"}]

@@ -10,7 +10,7 @@ seq 1 1000 | awk '{printf "{\"n\": %d, \"bad\": %s}\n", $1, ($1 == 137 || $1 == 
 
 pipeline() { # $1 = extra sink options
     cat <<JSON
-{"name": "flaky", "plugin_path": ["$PLUG"], "dead_letter": "dead.jsonl", "batch_size": 100,
+{"plugin_path": ["$PLUG"], "dead_letter": "dead.jsonl", "batch_size": 100,
  "sources": [{"id": "in", "plugin": "file", "path": "in.jsonl"}],
  "sinks": [{"id": "out", "plugin": "flaky", "inputs": ["in"], "path": "out.jsonl",
             "retry": {"attempts": 4, "initial_ms": 10, "max_ms": 40} $1}]}
@@ -27,7 +27,7 @@ rm -f "$TMP/out.jsonl"
 pipeline ', "always_retry": true' >"$TMP/giveup.json"
 expect_exit 1 "$SLUICE" run "$TMP/giveup.json"
 expect_contains "$ERR" "giving up after 4 attempts"
-expect_contains "$ERR" "pipeline flaky: failed"
+expect_contains "$ERR" "pipeline giveup: failed"
 
 rm -f "$TMP/out.jsonl" "$TMP/dead.jsonl"
 pipeline ', "refuse_field": "bad"' >"$TMP/refuse.json"
@@ -39,3 +39,30 @@ expect_eq "$(jq -r .reason "$TMP/dead.jsonl" | sort -u)" "refused by sink out: s
 expect_eq "$(jq -r '.origin | endswith("in.jsonl")' "$TMP/dead.jsonl" | sort -u)" true "dead letter names the source file"
 expect_eq "$(jq -r .line "$TMP/dead.jsonl" | sort -n | tr '\n' ' ')" "137 555 556 " "and the line"
 expect_eq "$(jq -r .n "$TMP/out.jsonl" | sort -n | md5sum)" "$(seq 1 1000 | grep -vxE '137|555|556' | md5sum)" "the rest landed"
+
+# The cursor never moves past a batch that did not land: two pipeline files
+# sharing one state store, one healthy, one whose sink always fails.
+mk() { # $1 = file, $2 = extra sink options
+    cat >"$TMP/$1" <<JSON
+{"name": "shared", "state": "state/shared.db", "plugin_path": ["$PLUG"], "dead_letter": "dead2.jsonl",
+ "sources": [{"id": "in", "plugin": "file", "path": "grow.jsonl"}],
+ "sinks": [{"id": "out", "plugin": "flaky", "inputs": ["in"], "path": "grow-out.jsonl",
+            "retry": {"attempts": 2, "initial_ms": 10, "max_ms": 20} $2}]}
+JSON
+}
+mk healthy.json ''
+mk broken.json ', "always_retry": true'
+seq 1 500 | awk '{printf "{\"n\": %d}\n", $1}' >"$TMP/grow.jsonl"
+expect_exit 0 "$SLUICE" run -q "$TMP/healthy.json"
+expect_lines "$TMP/grow-out.jsonl" 500
+expect_exit 0 "$SLUICE" state show --json "$TMP/healthy.json"
+cursor1=$(jq -c '.cursors["in"].cursor' "$OUT")
+expect_ne "$cursor1" "null" "a cursor is committed after a successful run"
+seq 501 600 | awk '{printf "{\"n\": %d}\n", $1}' >>"$TMP/grow.jsonl"
+expect_exit 1 "$SLUICE" run "$TMP/broken.json"
+expect_exit 0 "$SLUICE" state show --json "$TMP/healthy.json"
+expect_eq "$(jq -c '.cursors["in"].cursor' "$OUT")" "$cursor1" "failed run leaves the cursor where it was"
+expect_eq "$(jq -r '.runs[0].status' "$OUT")" failed "run history records the failure"
+expect_exit 0 "$SLUICE" run -q "$TMP/healthy.json"
+expect_lines "$TMP/grow-out.jsonl" 600
+expect_eq "$(jq -r .n "$TMP/grow-out.jsonl" | sort -n | md5sum)" "$(seq 1 600 | md5sum)" "the next run delivers what the failed one could not"
