@@ -373,6 +373,8 @@ int cml_parser_fd(cml_parser *p, int fd, const char *name, const cml_sink *out, 
 int cml_parser_file(cml_parser *p, const char *path, const cml_sink *out, cml_stats *stats, char *err,
                     size_t errlen)
 {
+    if (p == NULL || out == NULL || path == NULL)
+        return cml_parser_fd(p, -1, path, out, stats, err, errlen); /* reports the bad arguments */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errlen > 0)
