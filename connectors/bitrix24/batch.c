@@ -91,7 +91,7 @@ static int take_answer(sluice_ctx *ctx, bx_source *src, const bx_cmd *cmds, size
 {
     json_t *res = hc_pointer(body, "/result/result"), *errs = hc_pointer(body, "/result/result_error");
     json_t *nexts = hc_pointer(body, "/result/result_next"), *totals = hc_pointer(body, "/result/result_total");
-    char key[16];
+    char key[16], origin[1024];
     int rc;
 
     if (!json_is_object(res) && !json_is_array(res))
@@ -108,7 +108,9 @@ static int take_answer(sluice_ctx *ctx, bx_source *src, const bx_cmd *cmds, size
         if (page == NULL)
             return hc_fail(ctx, "malformed page from %s: no result for %s (start %ld)", url, s->obj->method,
                            cmds[i].start);
-        rc = bx_stream_page(s, ctx, page, json_object_get(nexts, key), json_object_get(totals, key), url);
+        /* which list call of the batch the records came from */
+        snprintf(origin, sizeof origin, "%s#%s", url, s->obj->method);
+        rc = bx_stream_page(s, ctx, page, json_object_get(nexts, key), json_object_get(totals, key), origin);
         if (rc != SLUICE_OK)
             return rc;
     }

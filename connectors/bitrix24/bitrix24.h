@@ -1,12 +1,14 @@
 /* bitrix24.h - the `bitrix24` source: CRM lists of a Bitrix24 portal
- * (crm.deal.list, crm.contact.list, crm.company.list, crm.lead.list,
- * crm.product.list) through an incoming webhook or an OAuth access token.
+ * (crm.deal.list, crm.contact.list, crm.company.list, crm.lead.list), the
+ * catalog (catalog.product.list, stock per store from
+ * catalog.storeproduct.list, the legacy crm.product.list) through an
+ * incoming webhook or an OAuth access token.
  *
  * Pages are fixed at 50 records (`start`, `next`, `total`), ordered by ID.
  * With `batch` (the default) one POST to batch.json carries up to 50 list
  * calls: the first page of every stream, then, once `total` is known, the
  * remaining pages of each stream at once. Later runs filter on
- * >=DATE_MODIFY (products: >=TIMESTAMP_X) from the committed watermark. */
+ * >=DATE_MODIFY (products: >=timestampX) from the committed watermark. */
 #ifndef BITRIX24_H
 #define BITRIX24_H
 
@@ -16,10 +18,13 @@
 #define BX_BATCH_MAX 50  /* commands per batch call */
 
 typedef struct bx_object {
-    const char *name;     /* stream name, e.g. "deals" */
-    const char *method;   /* e.g. "crm.deal.list" */
-    const char *modified; /* the modification field, filtered and kept as cursor */
-    const char *const *select; /* default select, NULL-terminated */
+    const char *name;      /* stream name, e.g. "deals" */
+    const char *method;    /* e.g. "crm.deal.list" */
+    const char *list_key;  /* catalog.*: the records are result.<list_key>; NULL: result itself */
+    const char *id;        /* the id field: "ID" (crm.*) or "id" (catalog.*) */
+    const char *modified;  /* the modification field, filtered and kept as cursor; NULL: none
+                            * (the list is read whole every run) */
+    const char *const *select; /* default select, NULL-terminated; NULL: send none */
 } bx_object;
 
 extern const char *const bx_object_names[]; /* NULL-terminated */
@@ -29,6 +34,7 @@ typedef struct bx_source {
     hc_options opt;
     char *base;          /* owned: the webhook URL, or base_url (ends without '/') */
     json_t *select;      /* borrowed option: {"deals": ["*", "UF_*"]} or NULL */
+    json_t *filter;      /* borrowed option: {"deals": {"CATEGORY_ID": 1}} or NULL */
     int batch;           /* use batch.json */
     sluice_http *http;   /* owned */
     hc_cursor *cursor;   /* owned */

@@ -20,6 +20,9 @@ static const sluice_option bitrix24_options[] = {
     {"select", SLUICE_OPT_OBJECT, 0, NULL,
      "fields per object, e.g. {\"deals\": [\"ID\", \"TITLE\", \"DATE_MODIFY\"]} (default: all, with UF_* and "
      "PHONE/EMAIL)", NULL},
+    {"filter", SLUICE_OPT_OBJECT, 0, NULL,
+     "extra list filters per object, e.g. {\"deals\": {\"CATEGORY_ID\": 1}, \"products\": {\"iblockId\": 23}}",
+     NULL},
     {"batch", SLUICE_OPT_BOOL, 0, "true", "pack up to 50 list calls into one batch.json request", NULL},
     HC_OPTS_TRANSPORT,
     {0},
@@ -81,9 +84,9 @@ static int pick_base(sluice_ctx *ctx, bx_source *src, const char **token)
     return src->base ? SLUICE_OK : SLUICE_ENOMEM;
 }
 
-static int check_select(sluice_ctx *ctx, json_t *select)
+static int check_select(sluice_ctx *ctx, json_t *select, json_t *filter)
 {
-    const char *key;
+    const char *key, *k2;
     json_t *list, *v;
     size_t i;
     json_object_foreach(select, key, list) {
@@ -91,6 +94,12 @@ static int check_select(sluice_ctx *ctx, json_t *select)
         json_array_foreach(list, i, v) ok = ok && json_string_length(v) > 0;
         if (!ok)
             return invalid(ctx, "select: expected {\"<object>\": [\"FIELD\", ...]} for known objects");
+    }
+    json_object_foreach(filter, key, list) {
+        int ok = bx_object_find(key) != NULL && json_is_object(list);
+        json_object_foreach(list, k2, v) ok = ok && (json_is_string(v) || json_is_number(v));
+        if (!ok)
+            return invalid(ctx, "filter: expected {\"<object>\": {\"FIELD\": value}} for known objects");
     }
     return SLUICE_OK;
 }
@@ -112,7 +121,8 @@ static int bitrix24_init(sluice_ctx *ctx, void **state)
     if (rc == SLUICE_OK)
         rc = pick_base(ctx, src, &token);
     if (rc == SLUICE_OK)
-        rc = check_select(ctx, src->select = sluice_option_get(ctx, "select"));
+        rc = check_select(ctx, src->select = sluice_option_get(ctx, "select"),
+                          src->filter = sluice_option_get(ctx, "filter"));
     if (rc != SLUICE_OK) {
         bitrix24_fini(src);
         return rc;
@@ -172,7 +182,7 @@ static const sluice_plugin bitrix24_plugin = {
     .kind = SLUICE_SOURCE,
     .name = "bitrix24",
     .version = "1.0.0",
-    .description = "Bitrix24 CRM deals, contacts, companies, leads and products, batched, incremental on DATE_MODIFY",
+    .description = "Bitrix24 CRM deals, contacts, companies, leads, products and stock, batched, incremental on DATE_MODIFY",
     .options = bitrix24_options,
     .init = bitrix24_init,
     .fini = bitrix24_fini,
