@@ -1,5 +1,6 @@
 /* log.c - see log.h. */
 #include "log.h"
+#include "http_redact.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@ void sl_logv(int level, const char *stage, const char *fmt, va_list ap)
         level = SLUICE_LOG_DEBUG;
     char msg[4096], when[40];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    sl_redact_inplace(msg, sizeof msg);
     format_time(when, sizeof when);
 
     char *line = NULL;
