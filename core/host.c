@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "http.h"
 #include "intern.h"
 #include "log.h"
 
@@ -308,4 +309,12 @@ const sluice_host sl_host_table = {
     .kv_get = h_kv_get,
     .kv_put = h_kv_put,
     .committed = h_committed,
+    .http_new = sl_http_new,
+    .http_free = sl_http_free,
+    .http_send = sl_http_send,
+    .http_many = sl_http_many,
+    .http_header = sl_http_header,
+    .http_json = sl_http_json,
+    .http_response_free = sl_http_response_free,
+    .add_secret = sl_http_add_secret,
 };
