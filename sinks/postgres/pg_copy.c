@@ -73,12 +73,81 @@ int pgsink_copy_value(pgsink *s, sink_buf *out, json_t *v, int cls)
     return -1;
 }
 
+/* What the encoder needs to know of a run's column. */
+typedef struct copy_col {
+    int cls;  /* pgsink_col_class */
+    int key;  /* part of the stream's key */
+} copy_col;
+
+/* FNV-1a over the text of the key fields, to spot a key written twice. */
+static uint64_t hash_bytes(uint64_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Whether equal values of this key column always have equal COPY text:
+ * text columns compare bytes, and integers we write ourselves are in
+ * canonical form; "01" into an integer column or numeric, timestamp and
+ * jsonb keys are not (1.0 = 1.00), so those runs always dedupe. */
+static int canonical_key_value(const json_t *v, int cls)
+{
+    if (cls == PGSINK_COL_TEXT)
+        return 1;
+    return cls == PGSINK_COL_INT && (json_is_integer(v) || json_is_real(v));
+}
+
+/* Records the row's key hash; sets run->dupes when seen before or when the
+ * text cannot tell (see canonical_key_value). */
+static void note_key(pgsink *s, pgsink_run *run, uint64_t h, int canonical)
+{
+    if (!canonical || run->dupes || !s->seen) {
+        run->dupes = 1;
+        return;
+    }
+    if (h == 0)
+        h = 1; /* 0 marks a free slot */
+    size_t mask = s->capseen - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        if (s->seen[i] == h) {
+            run->dupes = 1; /* or a hash collision: deduping is then merely not needed */
+            return;
+        }
+        if (s->seen[i] == 0) {
+            s->seen[i] = h;
+            return;
+        }
+    }
+}
+
+/* An empty hash set with room for n keys at most half full, or NULL
+ * (out of memory: the run then simply dedupes). */
+static uint64_t *reset_seen(pgsink *s, size_t n)
+{
+    size_t cap = 64;
+    while (cap < 2 * n && cap < ((size_t)1 << 40))
+        cap *= 2;
+    if (cap > s->capseen) {
+        free(s->seen);
+        s->seen = malloc(cap * sizeof *s->seen);
+        s->capseen = s->seen ? cap : 0;
+    }
+    if (s->seen)
+        memset(s->seen, 0, s->capseen * sizeof *s->seen);
+    return s->seen;
+}
+
 /* Appends one row: the run's columns, then the row's ord. Returns 0, -1
  * or 1 (*bad = the field with a NUL byte). */
-static int encode_row(pgsink *s, json_t *rec, const pgsink_run *run, const int *cls, uint64_t ord,
+static int encode_row(pgsink *s, json_t *rec, pgsink_run *run, const copy_col *cols, int keyed, uint64_t ord,
                       const char **bad)
 {
     sink_buf *out = &s->copy;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    int canonical = 1;
     /* Records of a run nearly always list their fields in the run's order:
      * walking the object beats a hash lookup per column. */
     void *it = json_object_iter(rec);
@@ -91,14 +160,21 @@ static int encode_row(pgsink *s, json_t *rec, const pgsink_run *run, const int *
             v = json_object_get(rec, run->cols[j]);
             it = NULL;
         }
-        int rc = pgsink_copy_value(s, out, v, cls[j]);
+        size_t start = out->len;
+        int rc = pgsink_copy_value(s, out, v, cols[j].cls);
         if (rc != 0) {
             *bad = run->cols[j];
             return rc;
         }
+        if (cols[j].key) {
+            h = hash_bytes(hash_bytes(h, out->data + start, out->len - start), "\t", 1);
+            canonical = canonical && canonical_key_value(v, cols[j].cls);
+        }
         if (sink_buf_putc(out, '\t') != 0)
             return -1;
     }
+    if (keyed)
+        note_key(s, run, h, canonical);
     return sink_json_integer(out, (json_int_t)ord) || sink_buf_putc(out, '\n') ? -1 : 0;
 }
 
@@ -151,33 +227,45 @@ static int finish_copy(pgsink *s, sluice_ctx *ctx, const pgsink_table *t)
     return status;
 }
 
-/* The column classes of the run, in its order. */
-static int *run_classes(pgsink *s, const pgsink_run *run, const pgsink_table *t)
+/* The run's columns: class and whether they belong to the key. */
+static copy_col *run_columns(const pgsink_stream *st, const pgsink_run *run)
 {
-    int *cls = calloc(run->ncols ? run->ncols : 1, sizeof *cls);
-    for (size_t j = 0; cls && j < run->ncols; j++)
-        cls[j] = (int)json_integer_value(json_object_get(t->columns, run->cols[j]));
-    return cls;
+    copy_col *cols = calloc(run->ncols ? run->ncols : 1, sizeof *cols);
+    for (size_t j = 0; cols && j < run->ncols; j++) {
+        cols[j].cls = (int)json_integer_value(json_object_get(st->table->columns, run->cols[j]));
+        for (size_t k = 0; k < st->nkey; k++)
+            cols[j].key |= strcmp(st->key[k], run->cols[j]) == 0;
+    }
+    return cols;
 }
 
-int pgsink_copy_run(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch *b, pgsink_run *run)
+/* Empties the staging table once enough rows gathered (see pg_schema.c). */
+static int trim_stage(pgsink *s, sluice_ctx *ctx, pgsink_table *t)
 {
-    pgsink_table *t = st->table;
-    int *cls = run_classes(s, run, t);
-    if (!cls)
+    if (t->stage_rows < PGSINK_STAGE_ROWS)
+        return SLUICE_OK;
+    s->sql.len = 0;
+    if (sink_buf_puts(&s->sql, "TRUNCATE ") || sink_buf_puts(&s->sql, t->stage))
         return SLUICE_ENOMEM;
-    int status = start_copy(s, ctx, run, t);
-    s->copy.len = 0;
-    run->ord_lo = s->ord + 1;
-    run->rows = 0;
-    run->shared = t->stage_used;
+    int status = pgsink_exec_sql(s, ctx, "emptying the staging table", PGSINK_PHASE_SCHEMA);
+    if (status == SLUICE_OK)
+        t->stage_rows = 0;
+    return status;
+}
+
+static int copy_rows(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch *b, pgsink_run *run,
+                     const copy_col *cols)
+{
+    int status = SLUICE_OK, keyed = st->nkey > 0 && !st->always_dedupe;
+    if (keyed && !reset_seen(s, run->nidx))
+        run->dupes = 1;
     for (size_t i = 0; i < run->nidx && status == SLUICE_OK; i++) {
         json_t *rec = sluice_batch_record(b, run->idx[i]);
         if (!rec)
             continue;
         size_t mark = s->copy.len;
         const char *bad = NULL;
-        int rc = encode_row(s, rec, run, cls, s->ord + 1, &bad);
+        int rc = encode_row(s, rec, run, cols, keyed, s->ord + 1, &bad);
         if (rc == 1) {
             s->copy.len = mark;
             char reason[PGSINK_REASON_MAX];
@@ -186,20 +274,37 @@ int pgsink_copy_run(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch 
             status = pgsink_reject(s, ctx, b, run->idx[i], reason);
             continue;
         }
-        if (rc != 0) {
-            status = SLUICE_ENOMEM;
-            break;
-        }
+        if (rc != 0)
+            return SLUICE_ENOMEM;
         s->ord++;
         run->rows++;
         if (s->copy.len >= PGSINK_COPY_CHUNK)
             status = send_copy(s, ctx);
     }
-    free(cls);
+    return status;
+}
+
+int pgsink_copy_run(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch *b, pgsink_run *run)
+{
+    pgsink_table *t = st->table;
+    copy_col *cols = run_columns(st, run);
+    if (!cols)
+        return SLUICE_ENOMEM;
+    int status = trim_stage(s, ctx, t);
+    if (status == SLUICE_OK)
+        status = start_copy(s, ctx, run, t);
+    s->copy.len = 0;
+    run->ord_lo = s->ord + 1;
+    run->rows = 0;
+    run->dupes = 0;
+    run->shared = t->stage_rows > 0;
+    if (status == SLUICE_OK)
+        status = copy_rows(s, ctx, st, b, run, cols);
+    free(cols);
     run->ord_hi = s->ord;
     if (status == SLUICE_OK)
         status = finish_copy(s, ctx, t);
-    if (status == SLUICE_OK && run->rows)
-        t->stage_used = 1;
+    if (status == SLUICE_OK)
+        t->stage_rows += run->rows;
     return status;
 }

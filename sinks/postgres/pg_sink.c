@@ -64,6 +64,7 @@ static void pg_fini(void *state)
     free(s->where);
     free(s->schema);
     free(s->cols);
+    free(s->seen);
     sink_buf_free(&s->sql);
     sink_buf_free(&s->copy);
     sink_buf_free(&s->text);
@@ -317,9 +318,7 @@ static int write_batch(pgsink *s, sluice_ctx *ctx, sluice_batch *b)
         status = write_stream(s, ctx, s->order[i], b);
     if (status == SLUICE_OK)
         status = commit(s, ctx);
-    if (status == SLUICE_OK) {
-        pgsink_streams_committed(s);
-    } else {
+    if (status != SLUICE_OK) {
         pgsink_rollback(s);
         pgsink_streams_forget(s);
     }

@@ -39,6 +39,10 @@
 #define PGSINK_REASON_MAX 1024
 /* COPY data is handed to libpq in pieces of about this size. */
 #define PGSINK_COPY_CHUNK (256u * 1024u)
+/* A staging table is emptied (TRUNCATE) once it holds this many rows, not
+ * after every batch: emptying costs file operations on the server, more
+ * than the batch's merge spends skipping a few thousand old rows. */
+#define PGSINK_STAGE_ROWS 8192
 /* The staging tables' column holding a row's place in the batch. The dot
  * keeps it apart from any field name a record could bring in practice. */
 #define PGSINK_ORD_COLUMN "sluice.ord"
@@ -48,7 +52,9 @@
 enum pgsink_col_class {
     PGSINK_COL_PLAIN = 0, /* text of the value: strings as they are */
     PGSINK_COL_INT = 1,   /* smallint/integer/bigint: 3.0 is written as 3 */
-    PGSINK_COL_JSON = 2   /* json/jsonb: every value as JSON text */
+    PGSINK_COL_JSON = 2,  /* json/jsonb: every value as JSON text */
+    PGSINK_COL_TEXT = 3   /* text/varchar: written as PLAIN; equal values have
+                             equal text, which the key's duplicate check needs */
 };
 
 /* Phases of a batch, for what an error means (pgsink_result_failed). */
@@ -67,7 +73,7 @@ typedef struct pgsink_table {
     int exists;      /* valid when columns is set */
     json_t *staged;  /* owned object: columns of the staging table (-> true);
                         NULL = no staging table known to exist */
-    int stage_used;  /* rows went into the staging table in this transaction */
+    size_t stage_rows; /* rows in the staging table (PGSINK_ORD_COLUMN tells runs apart) */
 } pgsink_table;
 
 typedef struct pgsink_stream {
@@ -76,6 +82,7 @@ typedef struct pgsink_stream {
     char **key;           /* owned array of owned field names; NULL = append */
     size_t nkey;
     int key_ready;        /* the table has a unique index on exactly the key */
+    int always_dedupe;    /* the server found a key twice that our check missed */
     json_t *types;        /* borrowed from pgsink.types_opt: column -> SQL type, or NULL */
     size_t *idx;          /* owned: the current batch's records of this stream */
     size_t nidx, capidx;
@@ -94,6 +101,7 @@ typedef struct pgsink_run {
     uint64_t ord_lo, ord_hi; /* PGSINK_ORD_COLUMN values the run's rows got */
     size_t rows;          /* rows copied */
     int shared;           /* the staging table held rows of other runs too */
+    int dupes;            /* a key may occur twice: the merge must dedupe */
 } pgsink_run;
 
 typedef struct pgsink {
@@ -118,6 +126,8 @@ typedef struct pgsink {
     uint64_t ord;              /* last PGSINK_ORD_COLUMN value handed out */
     const char **cols;         /* owned array (names borrowed): the current run's columns */
     size_t capcols;
+    uint64_t *seen;            /* owned: hashes of the run's keys (open addressing, 0 = free) */
+    size_t capseen;
     sink_buf sql;              /* SQL text being built */
     sink_buf copy;             /* COPY data not yet handed to libpq */
     sink_buf text;             /* one value as JSON text */
@@ -167,8 +177,6 @@ pgsink_stream *pgsink_stream_get(pgsink *s, const char *stream);
 /* Forgets everything read from the database and the staging tables
  * (after a rollback or a lost connection). */
 void pgsink_streams_forget(pgsink *s);
-/* After a commit: staging tables are empty again. */
-void pgsink_streams_committed(pgsink *s);
 void pgsink_streams_free(pgsink *s);
 
 /* ---- pg_schema.c ---- */
@@ -180,9 +188,10 @@ int pgsink_quote(sink_buf *out, const char *name);
 int pgsink_schema_ready(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch *b, const pgsink_run *run);
 
 /* ---- pg_copy.c ---- */
-/* COPYs the run's records into the staging table; records with a value
- * PostgreSQL cannot hold (a NUL byte in a string) are dead-lettered.
- * Sets run->ord_lo/ord_hi/rows. SLUICE_OK or a failure status. */
+/* COPYs the run's records into the staging table (emptying it first when
+ * it holds PGSINK_STAGE_ROWS); records with a value PostgreSQL cannot hold
+ * (a NUL byte in a string) are dead-lettered. Sets run->ord_lo, ord_hi,
+ * rows, shared and dupes. SLUICE_OK or a failure status. */
 int pgsink_copy_run(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch *b, pgsink_run *run);
 /* Appends `v` as one COPY text field for a column of class cls. 0, -1 (out
  * of memory) or 1 (a NUL byte in a string). Exposed for the tests' sake. */

@@ -264,19 +264,10 @@ void pgsink_streams_forget(pgsink *s)
          * little next to a failed batch. */
         json_decref(t->staged);
         t->staged = NULL;
-        t->stage_used = 0;
+        t->stage_rows = 0;
     }
     for (size_t i = 0; i < s->nstreams; i++)
         s->streams[i]->key_ready = s->streams[i]->nkey == 0;
-}
-
-void pgsink_streams_committed(pgsink *s)
-{
-    for (size_t i = 0; i < s->ntables; i++) {
-        /* Other sessions may change the table between our transactions;
-         * read its columns again when a record needs one we do not know. */
-        s->tables[i]->stage_used = 0;
-    }
 }
 
 void pgsink_streams_free(pgsink *s)
