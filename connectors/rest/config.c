@@ -145,11 +145,11 @@ static int read_paging(sluice_ctx *ctx, rest_config *c)
 }
 
 static const char *const inc_keys[] = {"param", "body_field", "field", "format", "id_field", "ordered", "start",
-                                       NULL};
+                                       "lookback_s", NULL};
 
 static int read_incremental(sluice_ctx *ctx, rest_config *c)
 {
-    json_t *inc = sluice_option_get(ctx, "incremental"), *ord;
+    json_t *inc = sluice_option_get(ctx, "incremental"), *ord, *back;
     int bad = 0, rc;
     if (inc == NULL)
         return SLUICE_OK;
@@ -166,6 +166,10 @@ static int read_incremental(sluice_ctx *ctx, rest_config *c)
     if (ord != NULL && !json_is_boolean(ord))
         bad = 1;
     c->inc_ordered = json_is_true(ord);
+    back = json_object_get(inc, "lookback_s");
+    if (back != NULL && (!json_is_number(back) || json_number_value(back) < 0))
+        bad = 1;
+    c->inc_lookback_s = json_number_value(back);
     if (c->inc_format == NULL)
         c->inc_format = "raw";
     if (c->id_field == NULL)
@@ -175,6 +179,9 @@ static int read_incremental(sluice_ctx *ctx, rest_config *c)
     if (c->inc_field == NULL || (c->inc_param == NULL) == (c->inc_body == NULL))
         return invalid(ctx, "incremental: needs \"field\" (the records' cursor field) and either \"param\" "
                             "(query parameter) or \"body_field\" (pointer into the body)");
+    if (c->inc_lookback_s > 0 && strcmp(c->inc_format, "raw") == 0)
+        return invalid(ctx, "incremental.lookback_s: needs a timestamp \"format\" (iso8601, unix ...) to write "
+                            "the earlier bound in");
     if (c->inc_start != NULL && json_is_object(c->inc_start))
         return invalid(ctx, "incremental.start: expected a value like the cursor field's");
     return check_ptr(ctx, "incremental.field", c->inc_field) || check_ptr(ctx, "incremental.id_field", c->id_field) ||

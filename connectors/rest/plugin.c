@@ -25,7 +25,7 @@ static const sluice_option rest_options[] = {
      "{\"type\": none|cursor|next_url|link|page|offset, ...}: how the next page is found (see README)", NULL},
     {"incremental", SLUICE_OPT_OBJECT, 0, NULL,
      "{\"field\": record cursor field, \"param\" or \"body_field\": where the lower bound goes, \"format\", "
-     "\"id_field\", \"ordered\", \"start\"}", NULL},
+     "\"id_field\", \"ordered\", \"start\", \"lookback_s\"}", NULL},
     {"stream", SLUICE_OPT_STRING, 0, NULL, "stream name of the records (default: the stage id)", NULL},
     HC_OPT_SYNC,
     HC_OPTS_TRANSPORT,

@@ -72,8 +72,9 @@ int rest_pointer_set(json_t *doc, const char *ptr, json_t *value)
 }
 
 /* The lower bound as the API wants it written: as the records had it
- * ("raw"), or re-formatted as a timestamp. New reference, NULL on failure
- * (reported). */
+ * ("raw"), or re-formatted as a timestamp, moved back by lookback_s for an
+ * API that filters with ">" (the boundary records come again and are
+ * skipped by id). New reference, NULL on failure (reported). */
 static json_t *since_value(sluice_ctx *ctx, const rest_config *c, json_t *since)
 {
     char text[128], out[128];
@@ -85,6 +86,7 @@ static json_t *since_value(sluice_ctx *ctx, const rest_config *c, json_t *since)
                      "use \"format\": \"raw\" or `sluice state reset`", text, c->inc_format);
         return NULL;
     }
+    ms -= (int64_t)(c->inc_lookback_s * 1000);
     if (hc_time_format(ms, c->inc_format, out, sizeof out) != 0) {
         hc_fail(ctx, "incremental.format: cannot format a timestamp as \"%s\"", c->inc_format);
         return NULL;

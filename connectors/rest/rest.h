@@ -40,6 +40,7 @@ typedef struct rest_config {
     const char *id_field;      /* pointer to the record's id */
     int inc_ordered;           /* the API returns records sorted by inc_field ascending */
     json_t *inc_start;         /* lower bound of a first run, or NULL */
+    double inc_lookback_s;     /* the lower bound moves back this far (APIs whose filter is ">") */
 } rest_config;
 
 typedef struct rest_source {
