@@ -1492,6 +1492,8 @@ def add_common_args(p):
     g.add_argument("--verbose", "-v", action="count", default=0, help="log every request on stderr")
     g.add_argument("--log-limit", type=int, default=100000, help="requests kept by GET /__sim/requests")
     g.add_argument("--data-dir", default=DATA_DIR_DEFAULT, help="fixture templates (default tests/data/sim)")
+    g.add_argument("--keep-running", dest="exit_with_parent", action="store_false",
+                   help="keep serving after the parent process exits (by default the simulator stops then)")
 
     g = p.add_argument_group("data")
     g.add_argument("--records", default="30",
@@ -1589,6 +1591,17 @@ def run(sim_class, argv):
         with open(tmp, "w") as f:
             f.write(sim.base_url + "\n")
         os.replace(tmp, cfg["url_file"])
+    if cfg.get("exit_with_parent", True):
+        # A test that dies without killing its simulator must not leave it
+        # listening forever: leave when the parent process goes away.
+        ppid = os.getppid()
+
+        def watch():
+            while os.getppid() == ppid:
+                time.sleep(0.5)
+            srv.shutdown()
+        if ppid != 1:
+            threading.Thread(target=watch, daemon=True).start()
     try:
         srv.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
