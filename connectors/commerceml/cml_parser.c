@@ -349,11 +349,20 @@ int cml_parser_fd(cml_parser *p, int fd, const char *name, const cml_sink *out, 
     }
     slx_sink sink;
     convert_sink(out, &sink);
+    /* all_or_nothing: a seekable file is validated whole first, then read
+     * again to deliver (no disk, no buffering, and the sink works while the
+     * second pass runs); anything else is spooled. */
+    int mode = slx_aon_mode(fd, p->opt.all_or_nothing);
+    if (mode == SLX_AON_TWICE) {
+        int rc = slx_validate_fd(fd, name, CML_ROOT, "CommerceML file", err, errlen);
+        if (rc != SLX_OK)
+            return rc;
+    }
     cml_file f;
     memset(&f, 0, sizeof f);
     f.p = p;
     f.full_refresh = f.groups_full = 1;
-    int rc = slx_out_begin(&f.out, &sink, name, p->opt.all_or_nothing, p->opt.tmpdir);
+    int rc = slx_out_begin(&f.out, &sink, name, mode == SLX_AON_SPOOL, p->opt.tmpdir);
     if (rc == SLX_OK)
         rc = slx_open_fd(&f.rd, fd, name);
     if (rc == SLX_OK)
@@ -363,6 +372,8 @@ int cml_parser_fd(cml_parser *p, int fd, const char *name, const cml_sink *out, 
     fill_stats(&f, stats, rc == SLX_OK || f.out.spool == NULL);
     if (rc != SLX_OK)
         describe_failure(&f, rc, name, err, errlen);
+    if (rc == SLX_EPARSE && mode == SLX_AON_TWICE && errlen > 0) /* it was well-formed a moment ago */
+        snprintf(err + strlen(err), errlen - strlen(err), " (the file changed after it was validated)");
     slx_close(&f.rd);
     slx_out_end(&f.out);
     free(f.catalog_id);

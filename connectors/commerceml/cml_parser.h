@@ -90,9 +90,10 @@ typedef struct cml_sink {
     /* A record. Steals `rec` (a JSON object), even when it returns non-zero.
      * origin is the file's path, line the line of the record's element. */
     int (*record)(void *ud, const char *stream, json_t *rec, const char *origin, uint64_t line);
-    /* Optional. With all_or_nothing, buffered records are replayed from the
-     * spool as compact JSON text; when this is set they are handed over as
-     * text (no re-parse here), otherwise parsed and given to record(). */
+    /* Optional. With all_or_nothing on a non-seekable input, spooled
+     * records are replayed as compact JSON text; when this is set they are
+     * handed over as text (no re-parse here), otherwise parsed and given to
+     * record(). */
     int (*record_json)(void *ud, const char *stream, const char *json, size_t len, const char *origin,
                        uint64_t line);
     /* Optional. Input that cannot become a record (e.g. a Товар without Ид):
@@ -112,12 +113,18 @@ typedef struct cml_options {
      * first Цена). Borrowed; must outlive the parser. */
     const char *price_type;
     /* Non-zero: a file's records reach the sink only once the whole file
-     * parsed without error (they are spooled to an unlinked temporary file
-     * meanwhile, so memory stays bounded); a failed file delivers nothing.
+     * is known to parse without error; a failed file delivers nothing. A
+     * seekable file is read twice (a validation pass at about the speed of
+     * `xmllint --stream`, then the pass that delivers); anything else (a
+     * pipe) is spooled to an unlinked temporary file in tmpdir. Memory
+     * stays bounded either way. Should a file change between the two
+     * passes so that the second one fails, what it delivered before the
+     * failure stays delivered and the error says so.
      * Zero: records are delivered as they are read and those before an
      * error stay delivered. */
     int all_or_nothing;
-    /* Folder for the spool; NULL: $TMPDIR, else /tmp. Borrowed. */
+    /* Folder for the spool (non-seekable input only); NULL: $TMPDIR, else
+     * /tmp. Borrowed. */
     const char *tmpdir;
 } cml_options;
 

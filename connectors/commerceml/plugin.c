@@ -18,9 +18,9 @@ static const sluice_option cml_options_table[] = {
     {"price_type", SLUICE_OPT_STRING, 0, NULL,
      "price type (Ид or Наименование) that becomes an offer's price; default: the first one the file declares", NULL},
     {"all_or_nothing", SLUICE_OPT_BOOL, 0, "true",
-     "emit a file's records only once the whole file parsed without error (spooled to a temporary file meanwhile)",
+     "emit a file's records only once the whole file is known to be well-formed (validated first, then read again)",
      NULL},
-    {"tmpdir", SLUICE_OPT_PATH, 0, NULL, "folder for the all_or_nothing spool (default: $TMPDIR or /tmp)", NULL},
+    {"tmpdir", SLUICE_OPT_PATH, 0, NULL, "folder for the all_or_nothing spool, used for non-seekable input (default: $TMPDIR or /tmp)", NULL},
     {0},
 };
 

@@ -23,9 +23,9 @@ static const sluice_option xml_options_table[] = {
     {"namespaces", SLUICE_OPT_OBJECT, 0, NULL, "prefix -> namespace URI, for record and fields", NULL},
     {"stream", SLUICE_OPT_STRING, 0, NULL, "stream name of the records (default: the stage id)", NULL},
     {"all_or_nothing", SLUICE_OPT_BOOL, 0, "true",
-     "emit a file's records only once the whole file parsed without error (spooled to a temporary file meanwhile)",
+     "emit a file's records only once the whole file is known to be well-formed (validated first, then read again)",
      NULL},
-    {"tmpdir", SLUICE_OPT_PATH, 0, NULL, "folder for the all_or_nothing spool (default: $TMPDIR or /tmp)", NULL},
+    {"tmpdir", SLUICE_OPT_PATH, 0, NULL, "folder for the all_or_nothing spool, used for non-seekable input (default: $TMPDIR or /tmp)", NULL},
     {0},
 };
 

@@ -88,10 +88,16 @@ int xsrc_parse_fd(int fd, const char *name, const xsrc_options *opt, const slx_s
     memset(res, 0, sizeof *res);
     if (errlen > 0)
         err[0] = '\0';
+    int mode = slx_aon_mode(fd, opt->all_or_nothing); /* see cml_parser.c */
+    if (mode == SLX_AON_TWICE) {
+        int rc = slx_validate_fd(fd, name, NULL, NULL, err, errlen);
+        if (rc != SLX_OK)
+            return rc;
+    }
     slx_out out;
     slx_reader rd;
     memset(&rd, 0, sizeof rd);
-    int rc = slx_out_begin(&out, sink, name, opt->all_or_nothing, opt->tmpdir);
+    int rc = slx_out_begin(&out, sink, name, mode == SLX_AON_SPOOL, opt->tmpdir);
     if (rc == SLX_OK)
         rc = slx_open_fd(&rd, fd, name);
     if (rc == SLX_OK)

@@ -1,10 +1,12 @@
 /* xml_safe.c - the safe xmlTextReader (see xml_safe.h). */
 #include "xml_safe.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/entities.h>
 #include <libxml/hash.h>
@@ -225,4 +227,41 @@ long slx_line(slx_reader *sr)
 xmlChar *slx_attr(slx_reader *sr, const char *name)
 {
     return xmlTextReaderGetAttribute(sr->r, (const xmlChar *)name);
+}
+
+int slx_aon_mode(int fd, int all_or_nothing)
+{
+    if (!all_or_nothing)
+        return SLX_AON_OFF;
+    return lseek(fd, 0, SEEK_CUR) >= 0 ? SLX_AON_TWICE : SLX_AON_SPOOL;
+}
+
+int slx_validate_fd(int fd, const char *name, const char *root, const char *what, char *err, size_t errlen)
+{
+    off_t start = lseek(fd, 0, SEEK_CUR);
+    slx_reader rd;
+    int rc = slx_open_fd(&rd, fd, name), seen_root = 0;
+    while (rc == SLX_OK && (rc = slx_read(&rd)) == 1) {
+        rc = SLX_OK;
+        if (seen_root || xmlTextReaderNodeType(rd.r) != XML_READER_TYPE_ELEMENT)
+            continue;
+        seen_root = 1;
+        if (root != NULL && strcmp(slx_local_name(&rd), root) != 0)
+            rc = slx_fail(&rd, SLX_EPARSE, -1, "not a %s: the root element is <%s>, expected <%s>", what,
+                          slx_local_name(&rd), root);
+    }
+    if (rc == 0 && !seen_root)
+        rc = slx_fail(&rd, SLX_EPARSE, -1, "no root element");
+    else if (rc == 0)
+        rc = SLX_OK;
+    else
+        rc = rd.status != SLX_OK ? rd.status : SLX_EPARSE;
+    if (rc != SLX_OK)
+        slx_copy_error(&rd, err, errlen);
+    slx_close(&rd);
+    if (rc == SLX_OK && lseek(fd, start, SEEK_SET) != start) {
+        snprintf(err, errlen, "%s: cannot read it again: %s", name, strerror(errno));
+        rc = SLX_EIO;
+    }
+    return rc;
 }

@@ -91,6 +91,22 @@ xmlChar *slx_attr(slx_reader *sr, const char *name);
  * `status`. line <= 0 means the reader's current line. */
 int slx_fail(slx_reader *sr, int status, long line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The validation pass of all_or_nothing: reads the whole document on fd
+ * (borrowed) with a safe reader, checks that the root element's local name
+ * is `root` (NULL: any; `what` names the kind in the message, e.g.
+ * "CommerceML file"), and puts the offset back where it was. Costs about
+ * what `xmllint --stream --noout` costs. Returns SLX_OK, or a status with
+ * err set as "NAME:LINE: message". */
+int slx_validate_fd(int fd, const char *name, const char *root, const char *what, char *err, size_t errlen);
+
+/* How a parser keeps all_or_nothing for fd. */
+enum slx_aon_mode {
+    SLX_AON_OFF = 0,  /* records go out as they are read */
+    SLX_AON_TWICE = 1, /* validate the whole file first, then read it again (seekable files) */
+    SLX_AON_SPOOL = 2  /* spool records to a temporary file (pipes and the like) */
+};
+int slx_aon_mode(int fd, int all_or_nothing);
+
 /* Copies sr->err into err/errlen (errlen may be 0). */
 void slx_copy_error(const slx_reader *sr, char *err, size_t errlen);
 

@@ -15,9 +15,9 @@ static const sluice_option yml_options_table[] = {
     {"path", SLUICE_OPT_PATH, SLUICE_OPT_REQUIRED, NULL,
      "a YML feed, a folder (every *.xml under it) or a glob; files are read in sorted order", NULL},
     {"all_or_nothing", SLUICE_OPT_BOOL, 0, "true",
-     "emit a file's records only once the whole file parsed without error (spooled to a temporary file meanwhile)",
+     "emit a file's records only once the whole file is known to be well-formed (validated first, then read again)",
      NULL},
-    {"tmpdir", SLUICE_OPT_PATH, 0, NULL, "folder for the all_or_nothing spool (default: $TMPDIR or /tmp)", NULL},
+    {"tmpdir", SLUICE_OPT_PATH, 0, NULL, "folder for the all_or_nothing spool, used for non-seekable input (default: $TMPDIR or /tmp)", NULL},
     {0},
 };
 

@@ -219,6 +219,15 @@ int yml_parse_fd(int fd, const char *name, const yml_options *opt, const slx_sin
 {
     if (errlen > 0)
         err[0] = '\0';
+    int mode = slx_aon_mode(fd, opt->all_or_nothing); /* see cml_parser.c */
+    if (mode == SLX_AON_TWICE) {
+        int rc = slx_validate_fd(fd, name, "yml_catalog", "YML feed", err, errlen);
+        if (rc != SLX_OK) {
+            if (stats != NULL)
+                memset(stats, 0, sizeof *stats);
+            return rc;
+        }
+    }
     yml_file f;
     memset(&f, 0, sizeof f);
     f.currencies = json_object();
@@ -226,7 +235,7 @@ int yml_parse_fd(int fd, const char *name, const yml_options *opt, const slx_sin
     f.paths = json_object();
     int rc = f.currencies && f.categories && f.paths ? SLX_OK : SLX_ENOMEM;
     if (rc == SLX_OK)
-        rc = slx_out_begin(&f.out, sink, name, opt->all_or_nothing, opt->tmpdir);
+        rc = slx_out_begin(&f.out, sink, name, mode == SLX_AON_SPOOL, opt->tmpdir);
     if (rc == SLX_OK)
         rc = slx_open_fd(&f.rd, fd, name);
     if (rc == SLX_OK)
