@@ -3,8 +3,8 @@
  * plugin.c reads the options and builds the HTTP client; pager.c walks one
  * Admin REST listing page by page through the Link header; streams.c turns
  * each configured object into an hc_task (inventory_levels needs the
- * shop's locations first); link.c parses Link headers and window.c caps
- * the watermark of unordered listings at the time the listing began.
+ * shop's locations first); link.c parses Link headers and window.c keeps
+ * saved watermarks behind the server time their records were read.
  * Everything runs on the source's producer thread. */
 #ifndef SLUICE_SHOPIFY_H
 #define SLUICE_SHOPIFY_H
@@ -56,16 +56,16 @@ char *shop_link_next(const char *link);
 hc_task **shop_tasks_new(shop_source *src, hc_cursor *cursor, size_t *n);
 void shop_tasks_free(hc_task **tasks, size_t n);
 
-/* The listing-start cap shared by unordered streams (window.c). */
+/* The server's clock as the answers tell it (window.c). */
 typedef struct shop_window {
-    int64_t start_ms; /* server time of the first answer (Date header) */
+    int64_t start_ms; /* Date of the stream's first answer */
+    int64_t last_ms;  /* Date of its latest answer */
     int known;
 } shop_window;
-/* Remembers the Date header of a stream's first answer. */
-void shop_window_start(shop_window *w, const sluice_http_response *r);
-/* Before saving an unordered mark: a watermark newer than the start of the
- * listing may hide records changed while it ran, so it is pulled back to
- * the start (records from there on are read again next time). 0 or -1. */
-int shop_window_cap(const shop_window *w, hc_mark *m);
+/* Notes an answer's Date header. */
+void shop_window_seen(shop_window *w, const sluice_http_response *r);
+/* hc_mark_save, keeping the saved watermark behind the moment its records
+ * were read (see window.c for why). 0 or -1 (ENOMEM). */
+int shop_window_save(const shop_window *w, hc_mark *m, int complete);
 
 #endif /* SLUICE_SHOPIFY_H */

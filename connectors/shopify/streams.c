@@ -3,7 +3,7 @@
  * orders, customers and products are a single listing each. Orders are
  * asked for in updated_at order, so their watermark is saved after every
  * page; the other listings come in id order and save theirs when the
- * listing is complete (capped at its start, window.c).
+ * listing is complete (window.c keeps both behind the server's clock).
  *
  * inventory_levels needs location_ids (or inventory_item_ids): the task
  * first lists the shop's locations, then lists the levels of up to 50
@@ -108,13 +108,11 @@ static int stream_next(hc_task *t, sluice_ctx *ctx, sluice_http_request *req)
  * declares the cursor as the position reached. */
 static int save(shop_stream *s, sluice_ctx *ctx, int complete)
 {
-    if (complete) {
-        if (!s->ordered && shop_window_cap(&s->window, &s->mark) != 0)
-            return hc_fail(ctx, "%s: out of memory", s->object);
+    if (complete)
         sluice_info(ctx, "%s: %llu records (%llu already delivered skipped)", s->object,
                     (unsigned long long)s->emitted, (unsigned long long)s->mark.skipped);
-    }
-    if (hc_mark_save(&s->mark, complete) != 0 || hc_cursor_commit(ctx, s->mark.cursor) != SLUICE_OK)
+    if (shop_window_save(&s->window, &s->mark, complete) != 0 ||
+        hc_cursor_commit(ctx, s->mark.cursor) != SLUICE_OK)
         return hc_fail(ctx, "%s: cannot record the position reached", s->object);
     return SLUICE_OK;
 }
@@ -153,7 +151,7 @@ static int stream_handle(hc_task *t, sluice_ctx *ctx, int rc, sluice_http_respon
 {
     shop_stream *s = (shop_stream *)t;
     json_t *items;
-    shop_window_start(&s->window, r);
+    shop_window_seen(&s->window, r);
     if (s->phase == PH_LOCATIONS)
         return locations_page(s, ctx, rc, r);
     if ((rc = shop_pager_take(&s->pager, ctx, rc, r, s->object, &items)) != SLUICE_OK)

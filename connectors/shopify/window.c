@@ -1,12 +1,18 @@
-/* window.c - caps an unordered listing's watermark at the server time its
- * first page was answered.
+/* window.c - keeps a saved watermark behind the moment its records were
+ * read, using the server's clock (the Date header of the answers).
  *
- * Why: a listing in id order (customers, products, inventory levels) that
- * takes minutes can hand out record A early, then A is changed, then B is
- * changed and read on a later page. The newest value read is B's, newer
- * than A's change, so a watermark at B would skip A's change for good.
- * Everything changed after the listing began is read again next run
- * instead (at least once; keyed sinks upsert). */
+ * The boundary ids in the cursor say "these records were delivered as they
+ * were at `since`". That holds only when `since` is older than the read:
+ * a record changed again later in the same second keeps the same
+ * (second-granular) timestamp and would be skipped for good. And a listing
+ * in id order (customers, products, inventory levels) that takes minutes
+ * can hand out record A early, then A is changed, then B is changed and
+ * read on a later page: a watermark at B would skip A's change.
+ *
+ * So an ordered listing saves its boundary ids only while the newest
+ * timestamp is older than the page's Date, and an unordered one pulls its
+ * watermark back to the Date of its first answer. Records from there on are
+ * read again next run (at least once; keyed sinks upsert). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -22,7 +28,7 @@ static int parse_http_date(const char *s, int64_t *ms)
 {
     char wday[4], mon[4], zone[4];
     int d, y, hh, mm, ss, m = -1;
-    if (s == NULL || sscanf(s, "%3s %d %3s %d %d:%d:%d %3s", wday, &d, mon, &y, &hh, &mm, &ss, zone) != 8)
+    if (s == NULL || sscanf(s, "%3s, %d %3s %d %d:%d:%d %3s", wday, &d, mon, &y, &hh, &mm, &ss, zone) != 8)
         return -1;
     for (int i = 0; i < 12; i++)
         if (strcasecmp(mon, months[i]) == 0)
@@ -34,31 +40,62 @@ static int parse_http_date(const char *s, int64_t *ms)
     return hc_time_parse(iso, ms);
 }
 
-void shop_window_start(shop_window *w, const sluice_http_response *r)
+void shop_window_seen(shop_window *w, const sluice_http_response *r)
 {
-    if (w->known || r == NULL)
+    int64_t ms;
+    if (r == NULL || parse_http_date(sluice_http_header(r, "Date"), &ms) != 0)
         return;
-    w->known = parse_http_date(sluice_http_header(r, "Date"), &w->start_ms) == 0;
+    if (!w->known)
+        w->start_ms = ms;
+    w->known = 1;
+    w->last_ms = ms;
 }
 
-int shop_window_cap(const shop_window *w, hc_mark *m)
+/* The mark's newest value is at or after `ms`. */
+static int max_reaches(const hc_mark *m, int64_t ms)
 {
-    char text[64], iso[40];
+    char text[64];
     int64_t max_ms;
-    if (!w->known || m->max == NULL || hc_scalar_text(m->max, text, sizeof text) != 0 ||
-        hc_time_parse(text, &max_ms) != 0 || max_ms <= w->start_ms)
-        return 0;
+    return m->max != NULL && hc_scalar_text(m->max, text, sizeof text) == 0 &&
+           hc_time_parse(text, &max_ms) == 0 && max_ms >= ms;
+}
+
+/* Unordered: the watermark becomes the listing's start, with no ids. */
+static int pull_back(const shop_window *w, hc_mark *m)
+{
+    char iso[40];
     if (hc_time_format(w->start_ms, "iso8601", iso, sizeof iso) != 0)
         return -1;
-    json_t *cap = json_string(iso), *ids = json_array();
-    if (cap == NULL || ids == NULL) {
-        json_decref(cap);
+    json_t *start = json_string(iso), *ids = json_array();
+    if (start == NULL || ids == NULL) {
+        json_decref(start);
         json_decref(ids);
         return -1;
     }
     json_decref(m->max);
     json_decref(m->max_ids);
-    m->max = cap;
-    m->max_ids = ids; /* nothing is known delivered at exactly the cap */
+    m->max = start;
+    m->max_ids = ids;
     return 0;
+}
+
+int shop_window_save(const shop_window *w, hc_mark *m, int complete)
+{
+    if (!m->ordered) {
+        if (complete && w->known && max_reaches(m, w->start_ms) && pull_back(w, m) != 0)
+            return -1;
+        return hc_mark_save(m, complete);
+    }
+    if (!w->known || !max_reaches(m, w->last_ms))
+        return hc_mark_save(m, complete);
+    /* save the boundary without its ids; the mark keeps them for the pages
+     * still to come */
+    json_t *ids = m->max_ids, *none = json_array();
+    if (none == NULL)
+        return -1;
+    m->max_ids = none;
+    int rc = hc_mark_save(m, complete);
+    m->max_ids = ids;
+    json_decref(none);
+    return rc;
 }

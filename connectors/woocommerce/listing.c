@@ -4,8 +4,8 @@
  * new ones land at the end, so page numbers stay valid while the shop
  * works. Only a deletion shifts later records to earlier pages; the
  * X-WP-Total of every page shows it (it drops), and the listing is read
- * again. The watermark is saved when the listing is complete, capped at its
- * start (window.c); the cursor is declared after every page. */
+ * again. The watermark is saved when the listing is complete, pulled back
+ * to its start (window.c); the cursor is declared after every page. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +74,8 @@ static int page_query(const woo_list *l, long long page, hc_strv *q)
              hc_strv_pair(q, "orderby", "id") | hc_strv_pair(q, "order", "asc");
     if (l->since[0] != '\0')
         rc |= hc_strv_pair(q, "modified_after", l->since) | hc_strv_pair(q, "dates_are_gmt", "true");
+    if (strcmp(l->object, "customers") == 0)
+        rc |= hc_strv_pair(q, "role", l->src->customer_role);
     if (l->src->auth_in_query)
         rc |= hc_strv_pair(q, "consumer_key", l->src->key) | hc_strv_pair(q, "consumer_secret", l->src->secret);
     return rc;
@@ -107,7 +109,7 @@ static long take_page(woo_list *l, sluice_ctx *ctx, int rc, const sluice_http_re
     if (page > 1 && rc == SLUICE_OK && r->status == 400 && r->body &&
         strstr(r->body, "rest_post_invalid_page_number") != NULL)
         return 0;
-    woo_window_start(&l->window, r);
+    woo_window_seen(&l->window, r);
     if ((rc = hc_response_json(ctx, rc, r, &body)) != SLUICE_OK)
         return rc;
     if (!json_is_array(body)) {
@@ -201,13 +203,13 @@ static int read_pages(woo_list *l, sluice_ctx *ctx)
         for (page = 2; page <= l->pages; page += step) {
             long long last = page + step - 1 < l->pages ? page + step - 1 : l->pages;
             int rc = fetch_window(l, ctx, page, last);
-            if (rc != SLUICE_OK)
+            if (rc != SLUICE_OK || l->shrunk) /* shrunk: start again, the rest has moved */
                 return rc;
         }
         return SLUICE_OK;
     }
     /* no page count: walk until a short or empty page */
-    for (page = 2; got == per_page; page++)
+    for (page = 2; got == per_page && !l->shrunk; page++)
         if ((got = fetch_one(l, ctx, page)) < 0)
             return (int)got;
     return SLUICE_OK;
@@ -237,11 +239,9 @@ int woo_read_object(woo_source *src, sluice_ctx *ctx, const char *object, hc_mar
         }
         sluice_warn(ctx, "%s: records were deleted while the listing was read; reading it again", object);
     }
-    if (woo_window_cap(&l.window, m) != 0)
-        return hc_fail(ctx, "out of memory");
     sluice_info(ctx, "%s: %llu records (%llu already delivered skipped)", object, (unsigned long long)l.emitted,
                 (unsigned long long)m->skipped);
-    if (hc_mark_save(m, 1) != 0 || hc_cursor_commit(ctx, m->cursor) != SLUICE_OK)
+    if (woo_window_save(&l.window, m, 1) != 0 || hc_cursor_commit(ctx, m->cursor) != SLUICE_OK)
         return hc_fail(ctx, "%s: cannot record the position reached", object);
     return SLUICE_OK;
 }

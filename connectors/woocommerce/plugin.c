@@ -23,6 +23,8 @@ static const sluice_option woo_options[] = {
      "(for servers that drop the Authorization header)",
      NULL},
     HC_OPT_OBJECTS("[\"orders\", \"customers\", \"products\"]"),
+    {"customer_role", SLUICE_OPT_STRING, 0, "\"customer\"",
+     "customers: the WordPress role to list (customer, subscriber, ...), or all for every user", NULL},
     HC_OPT_SYNC,
     HC_OPT_PAGE_SIZE("100", "records per page (1..100)"),
     HC_OPTS_TRANSPORT,
@@ -83,6 +85,7 @@ static int woo_init(sluice_ctx *ctx, void **state)
     src->key = sluice_option_string(ctx, "consumer_key");
     src->secret = sluice_option_string(ctx, "consumer_secret");
     src->auth_in_query = sluice_option_bool(ctx, "auth_in_query", 0);
+    src->customer_role = sluice_option_string(ctx, "customer_role");
     sluice_secret(ctx, src->key);
     sluice_secret(ctx, src->secret);
 
