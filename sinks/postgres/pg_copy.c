@@ -271,7 +271,7 @@ static int copy_rows(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch
             char reason[PGSINK_REASON_MAX];
             snprintf(reason, sizeof reason, "field \"%s\": a string with a NUL byte, which PostgreSQL text "
                                             "cannot hold", bad);
-            status = pgsink_reject(s, ctx, b, run->idx[i], reason);
+            status = pgsink_reject(ctx, b, run->idx[i], reason);
             continue;
         }
         if (rc != 0)

@@ -44,9 +44,8 @@ void pgsink_fail(pgsink *s, sluice_ctx *ctx, const char *fmt, ...)
     sluice_set_error(ctx, msg);
 }
 
-int pgsink_reject(pgsink *s, sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason)
+int pgsink_reject(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason)
 {
-    (void)s;
     return sluice_batch_reject(ctx, b, i, reason) == SLUICE_OK ? SLUICE_OK : SLUICE_ERROR;
 }
 
@@ -257,7 +256,7 @@ static int take_run(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch 
             break;
         const char *why = rec ? check_key(st, rec, reason, sizeof reason) : NULL;
         if (why)
-            status = pgsink_reject(s, ctx, b, st->idx[i], why);
+            status = pgsink_reject(ctx, b, st->idx[i], why);
         else if (rec)
             count++;
         i++;
@@ -281,7 +280,7 @@ static int write_stream(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_ba
         if (rec && !why)
             why = check_key(st, rec, reason, sizeof reason);
         if (!rec || why) {
-            status = why ? pgsink_reject(s, ctx, b, st->idx[i], why) : SLUICE_OK;
+            status = why ? pgsink_reject(ctx, b, st->idx[i], why) : SLUICE_OK;
             i++;
             continue;
         }

@@ -137,7 +137,7 @@ typedef struct pgsink {
 /* Logs an error and makes it the stage's error text (secrets scrubbed). */
 void pgsink_fail(pgsink *s, sluice_ctx *ctx, const char *fmt, ...) SLUICE_PRINTF(3, 4);
 /* Dead-letters record i with `reason`. SLUICE_OK or SLUICE_ERROR. */
-int pgsink_reject(pgsink *s, sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason);
+int pgsink_reject(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason);
 
 /* ---- pg_conn.c ---- */
 /* Keeps conninfo and the passwords in it (for scrubbing). SLUICE_OK,
