@@ -193,7 +193,8 @@ static int send_chunk(hs_sink *s, sluice_ctx *ctx, sluice_batch *b, hs_item *ite
     }
     for (size_t j = 0; j < HS_CHUNK; j++)
         sluice_http_response_free(out[j]);
-    qsort(s->landed, s->nlanded, sizeof *s->landed, ptr_cmp);
+    if (s->nlanded > 1)
+        qsort(s->landed, s->nlanded, sizeof *s->landed, ptr_cmp);
     return rc == SLUICE_OK ? SLUICE_OK : SLUICE_ERROR;
 }
 
