@@ -209,7 +209,7 @@ int pgsink_connect(pgsink *s, sluice_ctx *ctx)
 
 int pgsink_conn_ready(pgsink *s, sluice_ctx *ctx)
 {
-    if (PQstatus(s->conn) == CONNECTION_OK) {
+    if (PQstatus(s->conn) == CONNECTION_OK && !s->reset_needed) {
         if (PQtransactionStatus(s->conn) != PQTRANS_IDLE) /* cannot happen; be safe */
             pgsink_rollback(s);
         return SLUICE_OK;
@@ -223,13 +223,14 @@ int pgsink_conn_ready(pgsink *s, sluice_ctx *ctx)
         sluice_warn(ctx, "%s: cannot reconnect: %s; the batch will be retried", s->where, msg);
         return SLUICE_RETRY;
     }
+    s->reset_needed = 0;
     sluice_info(ctx, "%s: reconnected", s->where);
     return SLUICE_OK;
 }
 
 void pgsink_rollback(pgsink *s)
 {
-    if (PQstatus(s->conn) != CONNECTION_OK)
+    if (PQstatus(s->conn) != CONNECTION_OK || s->reset_needed) /* the reset ends the session */
         return;
     PGresult *r;
     if (PQtransactionStatus(s->conn) == PQTRANS_ACTIVE) { /* a COPY left open */
@@ -315,7 +316,15 @@ int pgsink_result_failed(pgsink *s, sluice_ctx *ctx, const PGresult *r, const ch
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     char msg[PGSINK_REASON_MAX];
     describe_error(s, r, msg, sizeof msg);
-    if (PQstatus(s->conn) != CONNECTION_OK || transient(state, r, phase)) {
+    /* No SQLSTATE: libpq's own failure, not the server's answer. After a
+     * crash of the server libpq may report "server closed the connection
+     * unexpectedly" while still calling the connection OK: start afresh. */
+    if (PQstatus(s->conn) != CONNECTION_OK || !state) {
+        s->reset_needed = 1;
+        sluice_warn(ctx, "%s: %s: %s; reconnecting, the batch will be retried", s->where, what, msg);
+        return SLUICE_RETRY;
+    }
+    if (transient(state, r, phase)) {
         sluice_warn(ctx, "%s: %s: %s; the batch will be retried", s->where, what, msg);
         return SLUICE_RETRY;
     }

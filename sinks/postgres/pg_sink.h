@@ -106,6 +106,7 @@ typedef struct pgsink_run {
 
 typedef struct pgsink {
     PGconn *conn;              /* owned */
+    int reset_needed;          /* the connection failed: reset it before the next batch */
     char *conninfo;            /* owned; holds the password: never logged */
     char **secrets;            /* owned: passwords found in conninfo, scrubbed from messages */
     size_t nsecrets;
@@ -152,8 +153,10 @@ int pgsink_conn_ready(pgsink *s, sluice_ctx *ctx);
 void pgsink_scrub(const pgsink *s, const char *msg, char *dst, size_t cap);
 /* Decides what the failed command `what` means; r (may be NULL) is its
  * result, the connection's message is used when r has none:
- *   SLUICE_RETRY     connection lost, server restarting, serialization
- *                    failure, deadlock, too many connections ...: warned
+ *   SLUICE_RETRY     connection lost or any failure without an SQLSTATE
+ *                    (libpq's own: the connection is reset before the next
+ *                    batch), server restarting, serialization failure,
+ *                    deadlock, too many connections ...: warned
  *   SLUICE_REJECTED  (PGSINK_PHASE_DATA only) a data exception (class 22),
  *                    an integrity constraint violation (23) or a value too
  *                    big for an index (54000): the message with SQLSTATE
