@@ -23,6 +23,7 @@ typedef struct hs_source {
     hc_options opt;
     const char *token;   /* borrowed option (secret) */
     json_t *properties;  /* borrowed option: {"object": ["prop", ...]}, or NULL */
+    long search_cap;     /* results one search query may page through */
     sluice_http *list;   /* owned: GET listing, the general rate limit */
     sluice_http *search; /* owned: POST search, its own (lower) rate limit */
     hc_cursor *cursor;   /* owned */

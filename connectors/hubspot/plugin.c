@@ -20,6 +20,9 @@ static const sluice_option hubspot_options[] = {
      "private app access token (or an OAuth access token), sent as Authorization: Bearer", NULL},
     {"properties", SLUICE_OPT_OBJECT, 0, NULL,
      "properties to fetch per object, e.g. {\"deals\": [\"dealname\", \"amount\"]} (default: the common ones)", NULL},
+    {"search_cap", SLUICE_OPT_INT, 0, "10000",
+     "results one search query may page through (HubSpot's cap); the search restarts from the newest timestamp before it",
+     NULL},
     HC_OPTS_TRANSPORT,
     {0},
 };
@@ -81,6 +84,12 @@ static int hubspot_init(sluice_ctx *ctx, void **state)
     if (rc != SLUICE_OK) {
         hubspot_fini(src);
         return rc;
+    }
+    src->search_cap = (long)sluice_option_int(ctx, "search_cap", 10000);
+    if (src->search_cap < 2 * src->opt.page_size) {
+        sluice_set_error(ctx, "search_cap: must be at least twice page_size");
+        hubspot_fini(src);
+        return SLUICE_EINVAL;
     }
     src->token = sluice_option_string(ctx, "token");
     sluice_secret(ctx, src->token);

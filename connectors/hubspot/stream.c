@@ -8,8 +8,6 @@
 
 #include "hubspot.h"
 
-/* HubSpot refuses to page a search past 10 000 results (HTTP 400). */
-#define HS_SEARCH_CAP 10000
 #define HS_SEARCH_MAX_LIMIT 200
 
 struct hs_stream {
@@ -134,11 +132,12 @@ static int next_request(hc_task *t, sluice_ctx *ctx, sluice_http_request *req)
  * newest timestamp delivered; its ids keep the overlap from repeating. */
 static int maybe_restart(hs_stream *s, sluice_ctx *ctx)
 {
-    if (!s->search || s->after == NULL || s->in_query + s->limit <= HS_SEARCH_CAP)
+    long cap = s->src->search_cap;
+    if (!s->search || s->after == NULL || s->in_query + s->limit <= cap)
         return SLUICE_OK;
     if (hc_value_cmp(s->mark.max, s->lower) <= 0)
-        return hc_fail(ctx, "%s: more than %d records share %s %s; the search cannot page past them",
-                       s->obj->name, HS_SEARCH_CAP, s->obj->modified_prop, json_string_value(s->lower));
+        return hc_fail(ctx, "%s: more than %ld records share %s %s; the search cannot page past them",
+                       s->obj->name, cap - s->limit, s->obj->modified_prop, json_string_value(s->lower));
     if (hc_mark_rebase(&s->mark) != 0)
         return SLUICE_ENOMEM;
     json_decref(s->lower);
@@ -146,8 +145,8 @@ static int maybe_restart(hs_stream *s, sluice_ctx *ctx)
     free(s->after);
     s->after = NULL;
     s->in_query = 0;
-    sluice_debug(ctx, "%s: search restarted from %s to stay under the %d-result cap", s->obj->name,
-                 json_string_value(s->lower) ? json_string_value(s->lower) : "?", HS_SEARCH_CAP);
+    sluice_debug(ctx, "%s: search restarted from %s to stay under the %ld-result cap", s->obj->name,
+                 json_string_value(s->lower) ? json_string_value(s->lower) : "?", cap);
     return s->lower ? SLUICE_OK : SLUICE_ENOMEM;
 }
 

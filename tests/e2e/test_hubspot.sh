@@ -16,6 +16,7 @@ trap 'rc=$?; for p in "${SIM_PIDS[@]}"; do kill "$p" 2>/dev/null; done; (exit $r
 sim_start() {
     local api=$1 f=$TMP/sim-$1.url
     shift
+    rm -f "$f"
     python3 "$SLUICE_SOURCE_DIR/tests/sim/sim.py" "$api" --url-file "$f" "$@" >"$TMP/sim-$api.out" 2>"$TMP/sim-$api.err" &
     SIM_PIDS+=($!)
     for _ in $(seq 100); do [ -s "$f" ] && break; sleep 0.1; done
@@ -107,6 +108,31 @@ pipeline "$TMP/p.json" ', "sync": "full"'
 expect_exit 0 "$SLUICE" --log-format json run "$TMP/p.json"
 expect_eq "$(source_in)" 400 "sync full reads everything"
 expect_eq "$(sql "$TMP/out.db" 'SELECT count(*) FROM contacts')" 250 "still 250 contacts (upserted)"
+
+# --- more changes than one search may page through -------------------------------
+# (HubSpot stops a search at 10 000 results; this simulator at 250): the
+# source restarts the query from the newest timestamp it delivered
+sim_start hubspot --records 300 --token "$TOKEN" --hubspot-search-cap 250
+cat >"$TMP/cap.json" <<JSON
+{"name": "hubspot-cap", "sources": [{"id": "crm", "plugin": "hubspot", "base_url": "$SIM_URL", "token": "$TOKEN",
+  "objects": ["contacts"], "search_cap": 250}],
+ "sinks": [{"id": "db", "plugin": "sqlite", "inputs": ["crm"], "path": "cap.db", "key": {"contacts": ["id"]}}]}
+JSON
+expect_exit 0 "$SLUICE" --log-format json run "$TMP/cap.json"
+sim GET /__sim/records/contacts >"$TMP/cap-ids.json"
+for g in 0 1 2; do # three groups of 100 on three timestamps
+    ids=$(jq -c "[.[$((g * 100)):$((g * 100 + 100))][].id]" "$TMP/cap-ids.json")
+    sim POST /__sim/touch "{\"object\": \"contacts\", \"ids\": $ids, \"updated\": \"2030-01-0$((g + 1))T00:00:00Z\"}" >/dev/null
+done
+sim DELETE /__sim/requests >/dev/null
+expect_exit 0 "$SLUICE" --log-format json run "$TMP/cap.json"
+expect_eq "$(source_in)" 300 "300 changes, more than one search query may return: all read once"
+sim GET /__sim/requests >"$TMP/cap-log.json"
+expect_eq "$(jq '[.[] | select(.status != 200)] | length' "$TMP/cap-log.json")" 0 "never paged past the cap (no 400)"
+expect_eq "$(jq '[.[].json.filterGroups[0].filters[0].value] | unique | length' "$TMP/cap-log.json")" 2 \
+    "the search restarted once, from a newer lower bound"
+expect_exit 0 "$SLUICE" --log-format json run "$TMP/cap.json"
+expect_eq "$(source_in)" 0 "and nothing again"
 
 # --- a bad token ----------------------------------------------------------------
 HUBSPOT_TOKEN=pat-na1-wrong-token-0000 expect_exit 1 "$SLUICE" run "$TMP/p.json"

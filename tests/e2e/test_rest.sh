@@ -22,6 +22,7 @@ trap 'rc=$?; for p in "${SIM_PIDS[@]}"; do kill "$p" 2>/dev/null; done; (exit $r
 sim_start() { # sim_start API ARGS...: a simulator on an ephemeral port; SIM_URL
     local api=$1 f=$TMP/sim-$1.url
     shift
+    rm -f "$f"
     python3 "$SLUICE_SOURCE_DIR/tests/sim/sim.py" "$api" --url-file "$f" "$@" >"$TMP/sim-$api.out" 2>"$TMP/sim-$api.err" &
     SIM_PIDS+=($!)
     for _ in $(seq 100); do [ -s "$f" ] && break; sleep 0.1; done
