@@ -14,7 +14,7 @@
 const char *const amo_object_names[] = {"leads", "contacts", "companies", NULL};
 
 static const sluice_option amocrm_options[] = {
-    HC_OPT_BASE_URL(NULL),
+    HC_OPT_BASE_URL_DESC(NULL, "the account's root URL (instead of subdomain), a proxy or a simulator"),
     {"subdomain", SLUICE_OPT_STRING, 0, NULL,
      "the account: \"mycompany\" for https://mycompany.amocrm.ru, or a host such as \"mycompany.kommo.com\"; "
      "or set base_url", NULL},

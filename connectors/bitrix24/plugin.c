@@ -12,7 +12,7 @@
 static const sluice_option bitrix24_options[] = {
     {"webhook_url", SLUICE_OPT_STRING, SLUICE_OPT_SECRET, NULL,
      "incoming webhook, https://<portal>/rest/<user>/<code>/ (or use base_url and access_token)", NULL},
-    HC_OPT_BASE_URL(NULL),
+    HC_OPT_BASE_URL_DESC(NULL, "with access_token: https://<portal>/rest/ (a proxy or a simulator)"),
     {"access_token", SLUICE_OPT_STRING, SLUICE_OPT_SECRET, NULL,
      "OAuth access token, sent as the `auth` parameter; base_url is then https://<portal>/rest/", NULL},
     HC_OPT_OBJECTS("[\"deals\", \"contacts\", \"companies\", \"products\"]"),

@@ -45,6 +45,8 @@ extern const char *const hc_sync_choices[]; /* "incremental", "full", NULL */
 #define HC_OPT_BASE_URL(dflt_json)                                                                   \
     {"base_url", SLUICE_OPT_STRING, 0, (dflt_json),                                                  \
      "API root URL (default: the vendor's); set it for regional endpoints, proxies and simulators", NULL}
+/* The same with a description of the connector's own (no vendor default). */
+#define HC_OPT_BASE_URL_DESC(dflt_json, desc) {"base_url", SLUICE_OPT_STRING, 0, (dflt_json), (desc), NULL}
 #define HC_OPT_OBJECTS(dflt_json)                                                                    \
     {"objects", SLUICE_OPT_LIST, 0, (dflt_json), "the objects to pull, one stream each", NULL}
 #define HC_OPT_SYNC                                                                                  \

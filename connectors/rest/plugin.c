@@ -11,7 +11,7 @@ static const char *const method_choices[] = {"GET", "POST", "PUT", "PATCH", NULL
 static const sluice_option rest_options[] = {
     {"url", SLUICE_OPT_STRING, SLUICE_OPT_REQUIRED, NULL,
      "the list endpoint: absolute, or a path joined to base_url", NULL},
-    HC_OPT_BASE_URL(NULL),
+    HC_OPT_BASE_URL_DESC(NULL, "API root URL; `url` may then be a path below it"),
     {"method", SLUICE_OPT_STRING, 0, "\"GET\"", "HTTP method", method_choices},
     {"query", SLUICE_OPT_OBJECT, 0, NULL, "query parameters sent with the first page: {\"name\": value or [values]}", NULL},
     {"headers", SLUICE_OPT_OBJECT, 0, NULL, "extra request headers: {\"Name\": \"value\"}", NULL},
