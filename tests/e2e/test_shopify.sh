@@ -16,7 +16,8 @@
 #   - a malformed page fails the run with its URL, the cursor stays at the
 #     page before it, and the next run reads the rest once;
 #   - the access token appears in no log line at -v, state store or output;
-#   - api_version goes into the URL; a bad token and bad options fail clearly.
+#   - api_version goes into the URL; a bad token and bad options fail clearly;
+#   - examples/crm-shop runs against the HubSpot and Shopify simulators.
 . "$(dirname "$0")/lib.sh"
 
 TOKEN=shpat_e2e_4f1d9c0b7a
@@ -202,3 +203,24 @@ expect_exit 0 "$SLUICE" --log-format json run "$P"
 expect_eq "$(source_in)" 800 "800 orders in 80 pages"
 expect_eq "$(sim GET /__sim/stats | jq -c '[.requests, .status_429]')" "[80,0]" \
     "80 requests at 25/s against a bucket leaking 5/s: no 429"
+
+# --- examples/crm-shop: HubSpot and Shopify simulators into one warehouse ------
+sim_start --records 200 --token secret
+SHOPIFY_URL=$SIM_URL
+f=$TMP/hubspot.url
+python3 "$SLUICE_SOURCE_DIR/tests/sim/sim.py" hubspot --records 150 --url-file "$f" >"$f.out" 2>"$f.err" &
+SIM_PIDS+=($!)
+for _ in $(seq 100); do [ -s "$f" ] && break; sleep 0.1; done
+export HUBSPOT_URL=$(cat "$f") SHOPIFY_URL HUBSPOT_TOKEN=secret SHOPIFY_TOKEN=secret CRM_SHOP_OUT=$TMP/example
+EX=$SLUICE_SOURCE_DIR/examples/crm-shop
+expect_exit 0 "$SLUICE" --log-format json run "$EX/pipeline.json"
+expect_eq "$(sql "$TMP/example/warehouse.db" 'SELECT (SELECT count(*) FROM crm_contacts), (SELECT count(*) FROM crm_deals), (SELECT count(*) FROM shop_orders), (SELECT count(*) FROM shop_products)')" \
+    "150|150|200|200" "the example loads both APIs"
+expect_exit 0 sqlite3 -bail "$TMP/example/warehouse.db" ".read $EX/queries.sql"
+expect_contains "$OUT" "qualifiedtobuy"
+expect_contains "$OUT" "SKU-"
+curl -sf -X POST "$SHOPIFY_URL/__sim/touch" -d "{\"object\": \"orders\", \"first\": 5, \"updated\": \"$(ago 30)\"}" >/dev/null
+curl -sf -X POST "$HUBSPOT_URL/__sim/touch" -d "{\"object\": \"deals\", \"first\": 3, \"updated\": \"$(ago 30)\"}" >/dev/null
+expect_exit 0 "$SLUICE" --log-format json run "$EX/pipeline.json"
+expect_eq "$(grep -F '"msg":"summary"' "$ERR" | jq -c '[.stages[] | select(.kind == "source") | .in]')" "[3,5]" \
+    "the example's second run reads the 3 deals and 5 orders touched"
