@@ -46,6 +46,7 @@ static void test_get_and_query(void)
     CHECK_HAS(r->url, "/s?id=get&q=a%20b");
     CHECK_STR(sluice_http_header(r, "content-TYPE"), "application/json");
     CHECK(sluice_http_header(r, "X-Not-There") == NULL);
+    CHECK_HAS(sluice_http_header(r, "date"), " GMT"); /* the server's clock, for watermarks */
     json_decref(j);
     sluice_http_response_free(r);
 
