@@ -12,6 +12,9 @@
 #   --batch-sizes LIST  the pipelines' batch_size, records per sink
 #                   transaction: one sluice load per value (default:
 #                   1000,10000; 1000 is sluice's default)
+#   --nice N        run the server and both loads at niceness N (as root, e.g.
+#                   -10): on a machine shared with other work, the figures
+#                   then suffer less from it (applies to all loads alike)
 #   --keep          keep the server's folder (its log) and the pipeline files
 # Environment: SLUICE (default: build/sluice), CC (default: cc), PG_BIN
 # (server binaries; default: the newest /usr/lib/postgresql/*/bin).
@@ -33,6 +36,7 @@ N=1000000
 FAST=0
 BATCHES="1000,10000"
 KEEP=0
+NICE=
 COLUMNS_SQL="order_id text NOT NULL, line_no bigint NOT NULL, created_at text, status text,
   customer_email text, customer_name text, sku text, product text, qty text, unit_price text,
   discount text, currency text, warehouse text"
@@ -62,6 +66,8 @@ parse_args() {
         --fast) FAST=1 ;;
         --batch-sizes) [ $# -ge 2 ] || die "--batch-sizes needs a list"; BATCHES=$2; shift ;;
         --batch-sizes=*) BATCHES=${1#*=} ;;
+        --nice) [ $# -ge 2 ] || die "--nice needs a number"; NICE=$2; shift ;;
+        --nice=*) NICE=${1#*=} ;;
         --keep) KEEP=1 ;;
         [0-9]*) N=$1 ;;
         *) usage >&2; exit 2 ;;
@@ -69,6 +75,7 @@ parse_args() {
         shift
     done
     [[ $N =~ ^[1-9][0-9]*$ ]] || die "not a record count: $N"
+    [ -z "$NICE" ] || [[ $NICE =~ ^-?[0-9]+$ ]] || die "not a niceness: $NICE"
     BATCHES=${BATCHES//,/ }
     local b
     for b in $BATCHES; do
@@ -153,7 +160,9 @@ run_timed() {
     tf=$dir/$name.time
     wait_backends_gone
     cpu0=$(server_cpu)
-    (cd "$dir" && /usr/bin/time -v -o "$tf" "$@" >"$dir/$name.out" 2>"$dir/$name.err") || rc=$?
+    local nice=()
+    [ -z "$NICE" ] || nice=(nice -n "$NICE")
+    (cd "$dir" && "${nice[@]}" /usr/bin/time -v -o "$tf" "$@" >"$dir/$name.out" 2>"$dir/$name.err") || rc=$?
     wait_backends_gone
     SCPU[$name]=$(awk -v a="$cpu0" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }')
     if [ $rc -ne 0 ]; then
@@ -218,6 +227,8 @@ main() {
     write_files "$dir"
     if [ $FAST = 1 ]; then pg_start; else pg_start --durable; fi
     if [ $KEEP = 1 ]; then export SLUICE_KEEP_TMP=1; fi
+    # Backends are forked by the postmaster and inherit its niceness.
+    [ -z "$NICE" ] || renice -n "$NICE" -p "$(head -n 1 "$PG_DATA/postmaster.pid")" >/dev/null
     # Room for a million-row load without checkpoints every few seconds,
     # as any server tuned for loads has; the same for both loads.
     pg_sql "ALTER SYSTEM SET max_wal_size = '4GB'" && pg_sql "SELECT pg_reload_conf()" >/dev/null
@@ -239,6 +250,7 @@ main() {
     print_results
     printf 'tables identical (md5 of every value: %s)\n' "$want"
     printf 'sluice: %s (%s)\n' "$SLUICE" "$("$SLUICE" --version 2>/dev/null | head -n 1 || true)"
+    [ -z "$NICE" ] || printf 'niceness %s for the server and the loads\n' "$NICE"
     printf 'machine: %s, %s CPUs, %s; load average %s at start, %s at end\n' \
         "$(uname -m)" "$(nproc)" "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" \
         "$load" "$(cut -d' ' -f1 /proc/loadavg)"
