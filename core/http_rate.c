@@ -12,11 +12,15 @@
  *             one does, its Retry-After ("2.0") pauses the whole client.
  *   HUBSPOT   X-HubSpot-RateLimit-Remaining / -Max / -Interval-Milliseconds
  *             describe a rolling window (100 or 190 per 10 s). With less
- *             than a tenth of the window left, requests are paced at the
- *             window's average rate, (reserve - remaining) * interval/max;
- *             with none left, everything waits a whole interval. A 429
- *             without Retry-After waits for the window to roll (the last
- *             interval seen, 10 s before any was seen), not just a backoff.
+ *             than a tenth of the window left (the reserve), requests
+ *             pause (reserve - remaining) * interval/max: the time the
+ *             window, draining at its average rate, needs to get the
+ *             reserve back (1 s at 100/10 s with none left). A rolling
+ *             window frees a slot every interval/max, so waiting a whole
+ *             interval would be too much; if the pacing falls short, the
+ *             429 that follows without Retry-After waits for the window to
+ *             roll (the last interval seen, 10 s before any was seen), not
+ *             just a backoff.
  *   BITRIX24  a 503 whose body says QUERY_LIMIT_EXCEEDED is the portal's
  *             leaky bucket (50 requests, 2/s) overflowing: retried with
  *             backoff like any 503, and the wait pauses the whole client.
@@ -112,8 +116,6 @@ static double hubspot_hold(sl_rate *r, const sl_headers *h)
         r->window_s = interval_ms / 1000.0;
     if (remaining < 0 || max <= 0)
         return 0;
-    if (remaining == 0)
-        return r->window_s;
     double reserve = max / 10 > 1 ? max / 10 : 1;
     return remaining < reserve ? (reserve - remaining) * r->window_s / max : 0;
 }
