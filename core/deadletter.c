@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "http_redact.h"
 #include "log.h"
 
 /* How many rejects per stage are logged in full before only counting. */
@@ -131,7 +132,11 @@ int sl_dlq_write(sl_dlq *q, const char *stage, const char *source, const char *s
                  const json_t *rec, const char *raw, size_t rawlen)
 {
     json_t *o = entry(stage, source, stream, origin, line, reason, rec, raw, rawlen);
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    char *dumped = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    /* a secret must not reach the dead-letter file (a token echoed in a
+     * response body, a URL with an API key) */
+    char *text = dumped ? sl_redact_dup(dumped) : NULL;
+    free(dumped);
     json_decref(o);
     int rc = 0, last = 0, log_it;
 

@@ -21,6 +21,7 @@
 #include <zmq.h>
 
 #include "engine_int.h"
+#include "http_redact.h"
 #include "intern.h"
 #include "log.h"
 
@@ -634,8 +635,26 @@ void sl_engine_request_stop(sl_engine *e)
 
 /* ---- running -------------------------------------------------------------------- */
 
+/* Values of options marked SECRET are masked in every log line, error and
+ * dead letter from here on. */
+static void register_secrets(const sl_stage *st)
+{
+    for (const sluice_option *o = st->p->options; o && o->name; o++) {
+        if (!(o->flags & SLUICE_OPT_SECRET))
+            continue;
+        json_t *v = json_object_get(st->cfg->options, o->name);
+        if (json_is_string(v))
+            sl_secret_add(json_string_value(v));
+        for (size_t i = 0; json_is_array(v) && i < json_array_size(v); i++)
+            if (json_is_string(json_array_get(v, i)))
+                sl_secret_add(json_string_value(json_array_get(v, i)));
+    }
+}
+
 static int init_plugins(sl_engine *e)
 {
+    for (size_t i = 0; i < e->n; i++)
+        register_secrets(&e->st[i]);
     for (size_t i = 0; i < e->n; i++) {
         sl_stage *st = &e->st[i];
         sluice_ctx *ctxs = st->kind == SLUICE_SOURCE ? &st->prod : st->w;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "http_redact.h"
 #include "http.h"
 #include "intern.h"
 #include "log.h"
@@ -27,7 +28,7 @@ static int h_should_stop(sluice_ctx *ctx) { return atomic_load(&ctx->e->stopping
 static void h_set_error(sluice_ctx *ctx, const char *msg)
 {
     free(ctx->last_error);
-    ctx->last_error = msg ? strdup(msg) : NULL;
+    ctx->last_error = msg ? sl_redact_dup(msg) : NULL; /* it ends up in logs and dead letters */
 }
 
 /* The stream name interned, with a one-entry cache: sources emit the same

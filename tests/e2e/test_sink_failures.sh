@@ -21,7 +21,7 @@ pipeline ', "fail_first": 3' >"$TMP/retry.json"
 expect_exit 0 "$SLUICE" run "$TMP/retry.json"
 expect_lines "$TMP/out.jsonl" 1000
 expect_contains "$ERR" "attempt 1 of 4"
-expect_contains "$ERR" "simulated transient failure"
+expect_contains "$ERR" "simulated transient failure (token none)"
 
 rm -f "$TMP/out.jsonl"
 pipeline ', "always_retry": true' >"$TMP/giveup.json"
@@ -35,7 +35,7 @@ expect_exit 0 "$SLUICE" run "$TMP/refuse.json"
 expect_lines "$TMP/out.jsonl" 997
 expect_lines "$TMP/dead.jsonl" 3
 expect_eq "$(jq -r .record.n "$TMP/dead.jsonl" | sort -n | tr '\n' ' ')" "137 555 556 " "refused records isolated"
-expect_eq "$(jq -r .reason "$TMP/dead.jsonl" | sort -u)" "refused by sink out: simulated constraint violation" "sink's reason kept"
+expect_eq "$(jq -r .reason "$TMP/dead.jsonl" | sort -u)" "refused by sink out: simulated constraint violation (token none)" "sink's reason kept"
 expect_eq "$(jq -r '.origin | endswith("in.jsonl")' "$TMP/dead.jsonl" | sort -u)" true "dead letter names the source file"
 expect_eq "$(jq -r .line "$TMP/dead.jsonl" | sort -n | tr '\n' ' ')" "137 555 556 " "and the line"
 expect_eq "$(jq -r .n "$TMP/out.jsonl" | sort -n | md5sum)" "$(seq 1 1000 | grep -vxE '137|555|556' | md5sum)" "the rest landed"
@@ -66,3 +66,13 @@ expect_eq "$(jq -r '.runs[0].status' "$OUT")" failed "run history records the fa
 expect_exit 0 "$SLUICE" run -q "$TMP/healthy.json"
 expect_lines "$TMP/grow-out.jsonl" 600
 expect_eq "$(jq -r .n "$TMP/grow-out.jsonl" | sort -n | md5sum)" "$(seq 1 600 | md5sum)" "the next run delivers what the failed one could not"
+
+# A value of an option marked SECRET never reaches a log line or a dead
+# letter, even when a plugin puts it into its own error texts.
+rm -f "$TMP/out.jsonl" "$TMP/dead.jsonl"
+pipeline ', "fail_first": 2, "refuse_field": "bad", "token": "tok-Zq81-very-secret"' >"$TMP/secret.json"
+expect_exit 0 "$SLUICE" -v run "$TMP/secret.json"
+expect_contains "$ERR" "simulated transient failure (token ***)"
+expect_not_contains "$ERR" "tok-Zq81-very-secret"
+expect_not_contains "$TMP/dead.jsonl" "tok-Zq81-very-secret"
+expect_lines "$TMP/dead.jsonl" 3

@@ -4,7 +4,9 @@
  *   fail_first   the first N write() calls answer SLUICE_RETRY
  *   always_retry every write() answers SLUICE_RETRY (retries run out)
  *   refuse_field a batch holding a record whose field is true is refused
- *                whole (SLUICE_REJECTED), as a database refuses a COPY */
+ *                whole (SLUICE_REJECTED), as a database refuses a COPY
+ *   token        a SECRET option this sink carelessly puts into its error
+ *                texts: the core must mask it everywhere */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,6 +17,7 @@ static const sluice_option flaky_options[] = {
     {"fail_first", SLUICE_OPT_INT, 0, "0", "answer RETRY to the first N writes", NULL},
     {"always_retry", SLUICE_OPT_BOOL, 0, "false", "answer RETRY to every write", NULL},
     {"refuse_field", SLUICE_OPT_STRING, 0, NULL, "refuse batches holding a record with this field true", NULL},
+    {"token", SLUICE_OPT_STRING, SLUICE_OPT_SECRET, NULL, "a secret leaked into error texts", NULL},
     {0},
 };
 
@@ -22,7 +25,8 @@ typedef struct flaky {
     FILE *f;
     long long fail_left;
     int always;
-    const char *refuse; /* borrowed option value, lives for the run */
+    const char *refuse; /* borrowed option values, live for the run */
+    const char *token;
 } flaky;
 
 static int flaky_init(sluice_ctx *ctx, void **state)
@@ -34,6 +38,7 @@ static int flaky_init(sluice_ctx *ctx, void **state)
     s->fail_left = sluice_option_int(ctx, "fail_first", 0);
     s->always = sluice_option_bool(ctx, "always_retry", 0);
     s->refuse = sluice_option_string(ctx, "refuse_field");
+    s->token = sluice_option_string(ctx, "token") ? sluice_option_string(ctx, "token") : "none";
     if (!s->f) {
         free(s);
         sluice_set_error(ctx, "cannot open path");
@@ -55,14 +60,18 @@ static int flaky_write(void *state, sluice_ctx *ctx, sluice_batch *b)
     flaky *s = state;
     if (s->always || s->fail_left > 0) {
         s->fail_left--;
-        sluice_set_error(ctx, "simulated transient failure");
+        char msg[256];
+        snprintf(msg, sizeof msg, "simulated transient failure (token %s)", s->token);
+        sluice_set_error(ctx, msg);
         return SLUICE_RETRY;
     }
     size_t n = sluice_batch_count(b);
     for (size_t i = 0; s->refuse && i < n; i++) {
         json_t *r = sluice_batch_record(b, i);
         if (r && json_is_true(json_object_get(r, s->refuse))) {
-            sluice_set_error(ctx, "simulated constraint violation");
+            char msg[256];
+            snprintf(msg, sizeof msg, "simulated constraint violation (token %s)", s->token);
+            sluice_set_error(ctx, msg);
             return SLUICE_REJECTED;
         }
     }
