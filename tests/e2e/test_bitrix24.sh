@@ -12,21 +12,8 @@
 . "$(dirname "$0")/lib.sh"
 
 CODE=wh7k2m9q4x1z8c5v
-SIM_PIDS=()
-trap 'rc=$?; for p in "${SIM_PIDS[@]}"; do kill "$p" 2>/dev/null; done; (exit $rc); _e2e_finish' EXIT
-
-sim_start() { # sim_start API ARGS...: a simulator on an ephemeral port; SIM_URL
-    local api=$1 f=$TMP/sim-$1.url
-    shift
-    rm -f "$f"
-    python3 "$SLUICE_SOURCE_DIR/tests/sim/sim.py" "$api" --url-file "$f" "$@" >"$TMP/sim-$api.out" 2>"$TMP/sim-$api.err" &
-    SIM_PIDS+=($!)
-    for _ in $(seq 100); do [ -s "$f" ] && break; sleep 0.1; done
-    SIM_URL=$(cat "$f")
-}
-sim() { # sim METHOD PATH [JSON]: a control request to the simulator
-    curl -sf -X "$1" "$SIM_URL$2" ${3:+-H 'Content-Type: application/json' -d "$3"}
-}
+. "$SLUICE_SOURCE_DIR/tests/sim/sim_lib.sh" # sim_start, sim, sim_stop_all
+trap 'rc=$?; sim_stop_all; (exit $rc); _e2e_finish' EXIT
 source_in() {
     grep -F '"msg":"summary"' "$ERR" | tail -n 1 | jq -r '.stages[] | select(.stage == "crm") | .in'
 }

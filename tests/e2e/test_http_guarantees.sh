@@ -12,21 +12,8 @@
 #     store or output.
 . "$(dirname "$0")/lib.sh"
 
-SIM_PIDS=()
-trap 'rc=$?; for p in "${SIM_PIDS[@]}"; do kill "$p" 2>/dev/null; done; (exit $rc); _e2e_finish' EXIT
-
-sim_start() { # sim_start API ARGS...: a simulator on an ephemeral port; SIM_URL
-    local api=$1 f=$TMP/sim-$1.url
-    shift
-    rm -f "$f"
-    python3 "$SLUICE_SOURCE_DIR/tests/sim/sim.py" "$api" --url-file "$f" "$@" >"$TMP/sim-$api.out" 2>"$TMP/sim-$api.err" &
-    SIM_PIDS+=($!)
-    for _ in $(seq 100); do [ -s "$f" ] && break; sleep 0.1; done
-    SIM_URL=$(cat "$f")
-}
-sim() { # sim METHOD PATH [JSON]: a control request to the simulator
-    curl -sf -X "$1" "$SIM_URL$2" ${3:+-H 'Content-Type: application/json' -d "$3"}
-}
+. "$SLUICE_SOURCE_DIR/tests/sim/sim_lib.sh" # sim_start, sim, sim_stop_all
+trap 'rc=$?; sim_stop_all; (exit $rc); _e2e_finish' EXIT
 source_in() {
     grep -F '"msg":"summary"' "$ERR" | tail -n 1 | jq -r '.stages[] | select(.stage == "crm") | .in'
 }
@@ -79,9 +66,14 @@ JSON
     expect_exit 1 "$SLUICE" run "$TMP/$api-2.json"
     expect_contains "$ERR" "after 2 attempts: HTTP 503"
     expect_eq "$(cursor)" "$before" "$api: 5xx: the cursor did not move"
+    # a single 5xx is retried: the next run succeeds and reads the changes
     sim DELETE /__sim/faults >/dev/null
+    sim POST /__sim/faults '{"next": ["502"]}' >/dev/null
+    sim DELETE /__sim/requests >/dev/null
     expect_exit 0 "$SLUICE" --log-format json run "$P"
     expect_eq "$(source_in)" 5 "$api: the next run reads the 5 changed contacts"
+    expect_eq "$(sim GET /__sim/requests | jq -c '[.[0].status, .[1].status, .[0].query == .[1].query and .[0].json == .[1].json]')" \
+        '[502,200,true]' "$api: the 502 was retried with the same request"
 
     # 5xx half-way through an incremental stream (150 records on one
     # timestamp of their own, so the boundary ids are exactly page 1's)
