@@ -13,6 +13,8 @@
 #     the same rows as the amocrm connector;
 #   - offset pagination (Bitrix24 start/total) with the token as a query
 #     parameter, never shown in logs or dead letters;
+#   - a generic OAuth2 API (client credentials, a token expiring mid-run),
+#     incremental on updated_since;
 #   - configuration mistakes are refused before any request.
 . "$(dirname "$0")/lib.sh"
 
@@ -157,6 +159,28 @@ expect_eq "$(wc -l <"$TMP/b24-dead.jsonl")" 120 "every deal dead-lettered on pur
 expect_contains "$TMP/b24-dead.jsonl" "crm.deal.list.json?"
 expect_not_contains "$TMP/b24-dead.jsonl" "$CODE"
 expect_not_contains "$ERR" "$CODE"
+
+# --- a generic OAuth2 API: client credentials, a token that expires mid-run ------------------------
+sim_start oauth --records 200 --access-ttl-requests 3
+OA="{\"id\": \"src\", \"plugin\": \"rest\", \"base_url\": \"$SIM_URL\", \"url\": \"/api/items\", \"stream\": \"items\",
+    \"auth\": {\"type\": \"oauth2_client\", \"token_url\": \"/oauth/token\", \"client_id\": \"sim-client\",
+             \"client_secret\": \"sim-secret\"},
+    \"query\": {\"limit\": 40, \"sort\": \"updated_at\"}, \"records\": \"/data\",
+    \"pagination\": {\"type\": \"cursor\", \"cursor\": \"/next_cursor\", \"param\": \"cursor\"},
+    \"incremental\": {\"param\": \"updated_since\", \"field\": \"/updated_at\", \"ordered\": true}}"
+OA_DB='{"id": "db", "plugin": "sqlite", "inputs": ["src"], "path": "oauth.db", "key": {"items": ["id"]}}'
+run_source oauth "$OA" "$OA_DB"
+expect_eq "$(source_in)" 200 "200 items over 5 cursor pages"
+expect_eq "$(sim GET /__sim/stats | jq '.token_requests.client_credentials >= 2 and .by_status["200"] >= 5')" true \
+    "a new token when the first expired, no page lost"
+sim POST /__sim/touch '{"object": "items", "first": 3}' >/dev/null
+sim DELETE /__sim/requests >/dev/null
+run_source oauth "$OA" "$OA_DB"
+expect_eq "$(source_in)" 3 "second run: the 3 touched items (updated_since, raw)"
+expect_eq "$(sim GET '/__sim/requests?path=/api/items' | jq -r '.[0].args.updated_since')" \
+    "$(sql "$TMP/oauth.db" "SELECT max(updated_at) FROM items WHERE id NOT IN (SELECT id FROM items ORDER BY updated_at DESC LIMIT 3)")" \
+    "updated_since is the first run's newest updated_at, as the API wrote it"
+expect_not_contains "$ERR" "sim-secret"
 
 # --- configuration mistakes --------------------------------------------------------------------------
 bad() { # bad SOURCE_JSON MESSAGE
