@@ -109,6 +109,7 @@ static int shop_init(sluice_ctx *ctx, void **state)
         return rc;
     }
     src->token = sluice_option_string(ctx, "access_token");
+    src->version = sluice_option_string(ctx, "api_version");
     sluice_secret(ctx, src->token);
 
     sluice_http_config cfg;

@@ -21,6 +21,8 @@
 typedef struct shop_source {
     hc_options o;        /* strings borrowed from the core's option values */
     const char *token;   /* borrowed: access_token */
+    const char *version; /* borrowed: api_version */
+    int version_checked; /* the served version was compared with it */
     char *api_root;      /* owned: ".../admin/api/<version>/" */
     sluice_http *http;   /* owned */
 } shop_source;

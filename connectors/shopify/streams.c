@@ -147,11 +147,24 @@ static int locations_page(shop_stream *s, sluice_ctx *ctx, int rc, const sluice_
     }
 }
 
+/* Shopify serves a version it no longer supports as its oldest supported
+ * one, and says so only in a header: worth a warning, once. */
+static void check_version(shop_source *src, sluice_ctx *ctx, const sluice_http_response *r)
+{
+    const char *served = r && r->status == 200 ? sluice_http_header(r, "X-Shopify-API-Version") : NULL;
+    if (src->version_checked || served == NULL)
+        return;
+    src->version_checked = 1;
+    if (strcmp(served, src->version) != 0)
+        sluice_warn(ctx, "api_version %s is not supported any more: Shopify answers as %s", src->version, served);
+}
+
 static int stream_handle(hc_task *t, sluice_ctx *ctx, int rc, sluice_http_response *r)
 {
     shop_stream *s = (shop_stream *)t;
     json_t *items;
     shop_window_seen(&s->window, r);
+    check_version(s->src, ctx, r);
     if (s->phase == PH_LOCATIONS)
         return locations_page(s, ctx, rc, r);
     if ((rc = shop_pager_take(&s->pager, ctx, rc, r, s->object, &items)) != SLUICE_OK)

@@ -16,7 +16,8 @@
 #   - a malformed page fails the run with its URL, the cursor stays at the
 #     page before it, and the next run reads the rest once;
 #   - the access token appears in no log line at -v, state store or output;
-#   - api_version goes into the URL; a bad token and bad options fail clearly;
+#   - api_version goes into the URL (one Shopify no longer serves is warned
+#     about); a bad token and bad options fail clearly;
 #   - examples/crm-shop runs against the HubSpot and Shopify simulators.
 . "$(dirname "$0")/lib.sh"
 
@@ -172,6 +173,10 @@ pipeline "$TMP/ver.json" ', "objects": ["customers"], "api_version": "2024-07", 
 sim DELETE /__sim/requests >/dev/null
 expect_exit 0 "$SLUICE" run "$TMP/ver.json"
 expect_eq "$(sim GET /__sim/requests | jq -r '.[0].path')" /admin/api/2024-07/customers.json "api_version in the URL"
+expect_not_contains "$ERR" "not supported"
+sed -i 's/2024-07/2019-04/' "$TMP/ver.json"
+expect_exit 0 "$SLUICE" run "$TMP/ver.json"
+expect_contains "$ERR" "api_version 2019-04 is not supported any more: Shopify answers as 2024-01"
 SHOP_TOKEN=shpat_wrong_0000 expect_exit 1 "$SLUICE" run "$P"
 expect_contains "$ERR" "authentication failed (HTTP 401)"
 expect_not_contains "$ERR" "shpat_wrong_0000"
