@@ -74,11 +74,14 @@ static int send_msg(void *sock, const sl_msg_hdr *h, sluice_batch *b)
     }
 }
 
-static int recv_msg(void *sock, sl_msg_hdr *h, sluice_batch **b)
+/* 0 with a message, 1 when flags has ZMQ_DONTWAIT and none is queued, -1 on error. */
+static int recv_msg(void *sock, sl_msg_hdr *h, sluice_batch **b, int flags)
 {
     int n;
-    while ((n = zmq_recv(sock, h, sizeof *h, 0)) < 0 && errno == EINTR)
+    while ((n = zmq_recv(sock, h, sizeof *h, flags)) < 0 && errno == EINTR)
         ;
+    if (n < 0 && errno == EAGAIN)
+        return 1;
     if (n != (int)sizeof *h)
         return -1;
     while ((n = zmq_recv(sock, b, sizeof *b, 0)) < 0 && errno == EINTR)
@@ -327,10 +330,14 @@ static int write_split(sluice_ctx *ctx, sluice_batch *b)
     return rc == SLUICE_OK ? write_split(ctx, b) : rc;
 }
 
-static void handle_sink(sluice_ctx *ctx, sluice_batch *b)
+/* Writes the sink's group (one or more batches of one source merged into
+ * one write: one transaction, one commit) and acknowledges each of them. */
+static void sink_flush_group(sluice_ctx *ctx)
 {
     sl_stage *st = ctx->st;
-    sl_decode_batch(ctx, b);
+    sluice_batch *b = ctx->group;
+    if (!b)
+        return;
     size_t live = sl_batch_live(b);
     int ok = 0;
     atomic_fetch_add(&st->c.in, live);
@@ -341,18 +348,49 @@ static void handle_sink(sluice_ctx *ctx, sluice_batch *b)
         int rc = write_split(ctx, b);
         if (rc == SLUICE_OK) {
             atomic_fetch_add(&st->c.out, live - (atomic_load(&st->c.dead) - dead_before));
-            ok = !b->failed;
+            ok = 1;
         } else {
             st->broken = 1;
             st->lost += sl_batch_live(b);
             sl_stage_fail(st, ctx->e, "write failed: %s", ctx->last_error ? ctx->last_error : sluice_strerror(rc));
         }
     }
-    atomic_fetch_add(&st->c.batches, 1);
-    uint32_t src = b->src;
-    uint64_t seq = b->seq;
+    sl_batch_free(&ctx->group);
+    for (int i = 0; i < ctx->group_n; i++)
+        ack(ctx->e, ctx->group_acks[i].src, ctx->group_acks[i].seq, ok && !ctx->group_acks[i].failed);
+    ctx->group_n = 0;
+}
+
+/* A sink does not write each batch as it comes: while more batches of the
+ * same source are already queued (the sink is the bottleneck), it merges
+ * them, up to SL_GROUP_MAX batches or SL_GROUP_RECORDS records, and writes
+ * them at once. Bigger transactions, no more memory: the batches were in
+ * flight anyway. The worker loop flushes the group when the queue is empty. */
+static void handle_sink(sluice_ctx *ctx, sluice_batch *b)
+{
+    sl_decode_batch(ctx, b);
+    atomic_fetch_add(&ctx->st->c.batches, 1);
+    if (ctx->group && (ctx->group->src != b->src || ctx->group_n >= SL_GROUP_MAX ||
+                       ctx->group->n + b->n > SL_GROUP_RECORDS))
+        sink_flush_group(ctx);
+    ctx->group_acks[ctx->group_n].src = b->src;
+    ctx->group_acks[ctx->group_n].seq = b->seq;
+    ctx->group_acks[ctx->group_n].failed = b->failed;
+    ctx->group_n++;
+    if (!ctx->group) {
+        ctx->group = b;
+        return;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        sl_rec *r = &b->recs[i];
+        if (r->state != SL_REC_LIVE)
+            continue;
+        if (sl_batch_push(ctx->group, r->stream, r->obj, r->origin, r->line) != 0)
+            sl_stage_fail(ctx->st, ctx->e, "out of memory merging batches");
+        r->obj = NULL; /* moved (or freed by a failed push) */
+        r->state = SL_REC_DROPPED;
+    }
     sl_batch_free(&b);
-    ack(ctx->e, src, seq, ok);
 }
 
 static void handle(sluice_ctx *ctx, sluice_batch *b)
@@ -412,6 +450,7 @@ static void finish_worker(sluice_ctx *ctx)
             free(s);
         }
     }
+    sink_flush_group(ctx);
     if (st->kind == SLUICE_SINK && !st->broken && st->p->flush) {
         int rc = st->p->flush(ctx->state, ctx);
         if (rc != SLUICE_OK)
@@ -431,7 +470,13 @@ static void *worker_main(void *arg)
     while (eos < ctx->st->eos_expected) {
         sl_msg_hdr h;
         sluice_batch *b = NULL;
-        if (recv_msg(ctx->pull, &h, &b) != 0) {
+        /* with a sink group pending, only look: an empty queue writes it */
+        int rc = recv_msg(ctx->pull, &h, &b, ctx->group ? ZMQ_DONTWAIT : 0);
+        if (rc == 1) {
+            sink_flush_group(ctx);
+            continue;
+        }
+        if (rc != 0) {
             sl_stage_fail(ctx->st, ctx->e, "cannot receive: %s", zmq_strerror(errno));
             break;
         }
@@ -860,6 +905,7 @@ static void free_ctx(sluice_ctx *c, size_t nn)
         }
     free(c->order);
     sl_batch_free(&c->cur);
+    sl_batch_free(&c->group);
     json_decref(c->pos);
     free(c->last_error);
 }

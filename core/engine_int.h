@@ -17,6 +17,8 @@
 #define SL_BATCH_BYTES (1u << 20) /* raw text per batch before it is sent */
 #define SL_FLUSH_MS 200      /* a partial batch older than this is sent */
 #define SL_COMMIT_MS 200     /* how often committed positions reach the state store */
+#define SL_GROUP_MAX 8       /* batches a sink may merge into one write */
+#define SL_GROUP_RECORDS 20000 /* ... and records */
 
 /* Message envelope, frame 1. Frame 2 carries the batch: its pointer within a
  * process (inproc, ownership moves with the message); a serialised batch
@@ -63,6 +65,13 @@ struct sluice_ctx {
     const char *stream_val;  /* last stream lookup */
     const char *origin_val;              /* last interned origin */
     json_t *pos;             /* position for the batch being filled (owned) */
+    sluice_batch *group;     /* sinks: batches merged for one write (owned) */
+    struct {
+        uint32_t src;
+        uint64_t seq;
+        int failed;
+    } group_acks[SL_GROUP_MAX]; /* the batches in it, to acknowledge after the write */
+    int group_n;
     char *last_error;        /* last sluice_set_error() text (owned) */
 };
 
