@@ -202,10 +202,9 @@ static void *producer_main(void *arg)
     name_thread(ctx);
     int rc = st->p->run(ctx->state, ctx);
     if (rc != SLUICE_OK && rc != SLUICE_STOPPED) {
+        /* a position declared before the failure still holds: it covers only
+         * records emitted before it, which are sent on with it */
         sl_stage_fail(st, ctx->e, "%s", ctx->last_error ? ctx->last_error : sluice_strerror(rc));
-        /* what was read after the failure must not move the cursor */
-        json_decref(ctx->pos);
-        ctx->pos = NULL;
     }
     if (sl_producer_send(ctx) != 0)
         sl_stage_fail(st, ctx->e, "cannot send the last batch");
