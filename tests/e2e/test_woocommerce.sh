@@ -147,7 +147,7 @@ expect_exit 0 "$SLUICE" --log-format json run "$TMP/orders.json"
 expect_eq "$(source_in)" 0 "and then nothing"
 
 # --- an order deleted while the listing is read: read again, nothing skipped ----
-# Page 2 is answered 1.5 s late; meanwhile the first order goes, so every
+# Page 2 is answered 2 s late; meanwhile the first order goes, so every
 # later order moves one place up and page 2 would start one order late.
 cat >"$TMP/del.json" <<JSON
 {"name": "woo-del", "sources": [{"id": "woo", "plugin": "woocommerce", "base_url": "$SIM_URL",
@@ -156,10 +156,14 @@ cat >"$TMP/del.json" <<JSON
  "sinks": [{"id": "db", "plugin": "sqlite", "inputs": ["woo"], "path": "del.db", "key": ["id"]}]}
 JSON
 first=$(sim GET /__sim/records/orders | jq '.[0].id')
-sim POST /__sim/faults '{"next": [{"fault": "none", "path": "orders$"}, {"fault": "slow:1.5", "path": "orders$"}]}' >/dev/null
+sim POST /__sim/faults '{"next": [{"fault": "none", "path": "orders$"}, {"fault": "slow:2", "path": "orders$"}]}' >/dev/null
+sim DELETE /__sim/requests >/dev/null
 "$SLUICE" --log-format json run "$TMP/del.json" >"$TMP/del.out" 2>"$TMP/del.err" &
 pid=$!
-sleep 0.8
+for _ in $(seq 200); do # page 1 answered, page 2 waiting in the simulator
+    [ "$(sim GET '/__sim/requests?path=orders$' | jq length)" -ge 1 ] && [ "$(sim GET /__sim/stats | jq .inflight)" -ge 1 ] && break
+    sleep 0.05
+done
 sim POST /__sim/delete "{\"object\": \"orders\", \"ids\": [$first]}" >/dev/null
 wait $pid
 expect_eq "$?" 0 "the run went through"
