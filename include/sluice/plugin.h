@@ -202,7 +202,8 @@ typedef struct sluice_host {
     /* since 1.0 -- sources */
     /* Emits one record on `stream` (copied by the host). Steals `record`
      * (a JSON object) even on failure. Returns SLUICE_STOPPED when the run
-     * is stopping. */
+     * is stopping: the record was still accepted and will be delivered, so
+     * a position declared after it may include it; return from run(). */
     int (*emit)(sluice_ctx *ctx, const char *stream, json_t *record);
     /* Emits one record as JSON text (copied). The host parses it, possibly
      * on another thread; text that is not a JSON object is dead-lettered with
