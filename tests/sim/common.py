@@ -1364,6 +1364,10 @@ class Sim:
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm on,
+    # the second write waits for the client's delayed ACK (~40 ms) and a
+    # keep-alive client could never reach 10 requests/s.
+    disable_nagle_algorithm = True
     server_version = "sluice-sim"
     timeout = 300
 
