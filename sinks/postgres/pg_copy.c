@@ -6,7 +6,8 @@
  * "2024-01-01T00:00:05+03:00" in a timestamptz one. Text format escapes
  * backslash, tab, newline and carriage return with a backslash; \N is
  * NULL. A string holding a NUL byte cannot be stored in any text type:
- * its record is dead-lettered here rather than failing the whole batch. */
+ * its record is dead-lettered here rather than failing the whole batch,
+ * and so is a record whose key field is null. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,36 +16,37 @@
 #include "json_text.h"
 #include "pg_sink.h"
 
-/* 1: escaped with a backslash; 2: cannot be sent (NUL). */
-static const unsigned char copy_special[256] = {
-    [0] = 2, ['\\'] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1,
-};
-
-/* Appends n bytes escaped for COPY text. 0, -1 (out of memory) or 1 (NUL). */
+/* Appends n bytes escaped for COPY text; p[n] must be a NUL (jansson's
+ * strings and s->text are terminated). Returns 0, -1 (out of memory) or 1
+ * (a NUL byte inside). strcspn() finds the next byte to escape many bytes
+ * at a time (glibc uses SIMD), and most values have none. */
 static int copy_escape(sink_buf *out, const char *p, size_t n)
 {
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    for (;;) {
+        size_t run = strcspn(p + i, "\\\t\n\r");
+        if (sink_buf_put(out, p + i, run) != 0)
+            return -1;
+        i += run;
+        if (i >= n)
+            return 0;
         unsigned char c = (unsigned char)p[i];
-        if (!copy_special[c])
-            continue;
-        if (copy_special[c] == 2)
+        if (c == '\0')
             return 1;
         char esc[2] = {'\\', c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't'};
-        if (sink_buf_put(out, p + run, i - run) != 0 || sink_buf_put(out, esc, 2) != 0)
+        if (sink_buf_put(out, esc, 2) != 0)
             return -1;
-        run = i + 1;
+        i++;
     }
-    return sink_buf_put(out, p + run, n - run);
 }
 
-/* Appends s->text (JSON text) escaped for COPY. */
+/* Appends v as JSON text, escaped for COPY. */
 static int copy_json_text(pgsink *s, sink_buf *out, const json_t *v)
 {
     s->text.len = 0;
-    if (sink_json_append(&s->text, v, 0) != 0)
+    if (sink_json_append(&s->text, v, 0) != 0 || sink_buf_putc(&s->text, '\0') != 0)
         return -1;
-    return copy_escape(out, s->text.data, s->text.len);
+    return copy_escape(out, s->text.data, s->text.len - 1);
 }
 
 int pgsink_copy_value(pgsink *s, sink_buf *out, json_t *v, int cls)
@@ -140,8 +142,9 @@ static uint64_t *reset_seen(pgsink *s, size_t n)
     return s->seen;
 }
 
-/* Appends one row: the run's columns, then the row's ord. Returns 0, -1
- * or 1 (*bad = the field with a NUL byte). */
+/* Appends one row: the run's columns, then the row's ord. Returns 0, -1,
+ * 1 (*bad = the field with a NUL byte) or 2 (*bad = a key field that is
+ * null or missing: checked here, where the value is at hand anyway). */
 static int encode_row(pgsink *s, json_t *rec, pgsink_run *run, const copy_col *cols, int keyed, uint64_t ord,
                       const char **bad)
 {
@@ -159,6 +162,10 @@ static int encode_row(pgsink *s, json_t *rec, pgsink_run *run, const copy_col *c
         } else {
             v = json_object_get(rec, run->cols[j]);
             it = NULL;
+        }
+        if (cols[j].key && (!v || json_is_null(v))) {
+            *bad = run->cols[j];
+            return 2;
         }
         size_t start = out->len;
         int rc = pgsink_copy_value(s, out, v, cols[j].cls);
@@ -266,11 +273,15 @@ static int copy_rows(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch
         size_t mark = s->copy.len;
         const char *bad = NULL;
         int rc = encode_row(s, rec, run, cols, keyed, s->ord + 1, &bad);
-        if (rc == 1) {
+        if (rc == 1 || rc == 2) {
             s->copy.len = mark;
             char reason[PGSINK_REASON_MAX];
-            snprintf(reason, sizeof reason, "field \"%s\": a string with a NUL byte, which PostgreSQL text "
-                                            "cannot hold", bad);
+            if (rc == 1)
+                snprintf(reason, sizeof reason, "field \"%s\": a string with a NUL byte, which PostgreSQL "
+                                                "text cannot hold", bad);
+            else
+                snprintf(reason, sizeof reason, "missing key field %s%s", bad,
+                         json_object_get(rec, bad) ? " (null)" : "");
             status = pgsink_reject(ctx, b, run->idx[i], reason);
             continue;
         }

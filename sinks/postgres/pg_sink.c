@@ -240,32 +240,24 @@ static int write_run(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch
 }
 
 /* Takes the run starting at st->idx[*pos] (a record that passed the
- * checks) as far as it goes, dead-lettering records whose key is missing
- * on the way, and writes it. */
+ * checks) as far as it goes and writes it. The others of the run have the
+ * same field names, so only a null key is left to find (pg_copy.c). */
 static int take_run(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch *b, size_t *pos)
 {
-    char reason[PGSINK_REASON_MAX];
     size_t first = *pos, i = first + 1, count = 1;
     pgsink_run run = {0};
     if (set_columns(s, &run, sluice_batch_record(b, st->idx[first])) != 0)
         return SLUICE_ENOMEM;
-    int status = SLUICE_OK;
-    while (i < st->nidx && count < s->batch_size && status == SLUICE_OK) {
+    for (; i < st->nidx && count < s->batch_size; i++) {
         json_t *rec = sluice_batch_record(b, st->idx[i]);
         if (rec && !same_fields(&run, rec))
             break;
-        const char *why = rec ? check_key(st, rec, reason, sizeof reason) : NULL;
-        if (why)
-            status = pgsink_reject(ctx, b, st->idx[i], why);
-        else if (rec)
-            count++;
-        i++;
+        count += rec != NULL;
     }
     run.idx = st->idx + first;
     run.nidx = i - first;
     *pos = i;
-    if (status == SLUICE_OK)
-        status = write_run(s, ctx, st, b, &run);
+    int status = write_run(s, ctx, st, b, &run);
     json_decref(run.proto);
     return status;
 }
