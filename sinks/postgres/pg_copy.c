@@ -49,7 +49,9 @@ static int copy_json_text(pgsink *s, sink_buf *out, const json_t *v)
     return copy_escape(out, s->text.data, s->text.len - 1);
 }
 
-int pgsink_copy_value(pgsink *s, sink_buf *out, json_t *v, int cls)
+/* Appends `v` as one COPY text field for a column of class cls. 0, -1 (out
+ * of memory) or 1 (a NUL byte in a string). */
+static int copy_value(pgsink *s, sink_buf *out, json_t *v, int cls)
 {
     switch (json_typeof(v)) {
     case JSON_NULL: return sink_buf_put(out, "\\N", 2);
@@ -168,7 +170,7 @@ static int encode_row(pgsink *s, json_t *rec, pgsink_run *run, const copy_col *c
             return 2;
         }
         size_t start = out->len;
-        int rc = pgsink_copy_value(s, out, v, cols[j].cls);
+        int rc = copy_value(s, out, v, cols[j].cls);
         if (rc != 0) {
             *bad = run->cols[j];
             return rc;

@@ -69,10 +69,10 @@ typedef struct pgsink_table {
     char *qname;     /* owned: "schema"."name", quoted */
     char *stage;     /* owned: pg_temp."sluice_stage_<n>", quoted */
     json_t *columns; /* owned object: column name -> integer pgsink_col_class;
-                        NULL until read in this transaction */
+                        NULL until read (again after a rollback) */
     int exists;      /* valid when columns is set */
-    json_t *staged;  /* owned object: columns of the staging table (-> true);
-                        NULL = no staging table known to exist */
+    json_t *staged;  /* owned object: the staging table's columns (the keys
+                        count); NULL = no staging table known to exist */
     size_t stage_rows; /* rows in the staging table (PGSINK_ORD_COLUMN tells runs apart) */
 } pgsink_table;
 
@@ -196,9 +196,6 @@ int pgsink_schema_ready(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_ba
  * (a NUL byte in a string) are dead-lettered. Sets run->ord_lo, ord_hi,
  * rows, shared and dupes. SLUICE_OK or a failure status. */
 int pgsink_copy_run(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, sluice_batch *b, pgsink_run *run);
-/* Appends `v` as one COPY text field for a column of class cls. 0, -1 (out
- * of memory) or 1 (a NUL byte in a string). Exposed for the tests' sake. */
-int pgsink_copy_value(pgsink *s, sink_buf *out, json_t *v, int cls);
 
 /* ---- pg_merge.c ---- */
 /* Moves the run's staged rows into the table. SLUICE_OK or a failure. */
