@@ -13,11 +13,11 @@
 #include "state.h"
 
 #define SL_HWM 4             /* batches queued per socket pipe */
-#define SL_WINDOW 16         /* batches of one source in flight before it waits */
+#define SL_WINDOW 8          /* batches of one source in flight before it waits */
 #define SL_BATCH_BYTES (1u << 20) /* raw text per batch before it is sent */
 #define SL_FLUSH_MS 200      /* a partial batch older than this is sent */
 #define SL_COMMIT_MS 200     /* how often committed positions reach the state store */
-#define SL_GROUP_MAX 8       /* batches a sink may merge into one write */
+#define SL_GROUP_MAX 4       /* batches a sink may merge into one write */
 #define SL_GROUP_RECORDS 20000 /* ... and records */
 
 /* Message envelope, frame 1. Frame 2 carries the batch: its pointer within a
