@@ -1027,22 +1027,36 @@ class Sim:
             self.stats["max_inflight"] = max(self.stats["max_inflight"], self.inflight)
         try:
             is_tok = self.is_token_path(req)
-            with self.lock:
-                try:
-                    faults = self.faults.pick(req, is_tok)
-                except ValueError as e:
-                    faults = []
-                    bad = Response(400, dumps({"error": "bad X-Sim-Fault: %s" % e}))
-                else:
-                    bad = None
-            plan = self._run(req, faults, is_tok, bad)
+            # The API's own rate limit answers first, before any injected
+            # fault is taken: a request throttled by the vendor's limit must
+            # not use up a fault queued for "the next page" (tests queue
+            # faults and then expect the page they meant to be hit).
+            throttled = None
+            checked = not is_tok and not self.cfg.get("no_rate_limit") and req.header("X-Sim-Fault") is None
+            if checked:
+                with self.lock:
+                    throttled = self.limit(req)
+            if throttled is not None:
+                faults = []
+                self.limit_headers(req, throttled)
+                plan = Plan(throttled)
+            else:
+                with self.lock:
+                    try:
+                        faults = self.faults.pick(req, is_tok)
+                    except ValueError as e:
+                        faults = []
+                        bad = Response(400, dumps({"error": "bad X-Sim-Fault: %s" % e}))
+                    else:
+                        bad = None
+                plan = self._run(req, faults, is_tok, bad, limited=checked)
         finally:
             with self.lock:
                 self.inflight -= 1
         self._record(seq, t0, req, plan, faults)
         return plan
 
-    def _run(self, req, faults, is_tok, bad):
+    def _run(self, req, faults, is_tok, bad, limited=False):
         delay = float(self.cfg.get("latency_ms") or 0) / 1000.0
         action, arg = "send", None
         resp = bad
@@ -1080,7 +1094,7 @@ class Sim:
             elif kind == "401":
                 resp = self.unauthorized(req, "expired")
         if resp is None:
-            resp = self.serve(req, is_tok)
+            resp = self.serve(req, is_tok, limited)
         if action == "malformed":
             if resp.status == 204 or not resp.body:
                 resp.status = 200 if resp.status == 204 else resp.status
@@ -1090,12 +1104,13 @@ class Sim:
                 resp.body = resp.body[:max(1, len(resp.body) // 2)]
         return Plan(resp, action if action in ("partial", "stall") else "send", arg)
 
-    def serve(self, req, is_tok):
+    def serve(self, req, is_tok, limited=False):
+        """limited: the rate limit was already applied to this request."""
         try:
             if is_tok:
                 return self.token_endpoint(req)
             with self.lock:
-                throttled = None if self.cfg.get("no_rate_limit") else self.limit(req)
+                throttled = None if self.cfg.get("no_rate_limit") or limited else self.limit(req)
             if throttled is not None:
                 resp = throttled
             else:
