@@ -27,6 +27,9 @@ static const sluice_option sqlite_options[] = {
      "how long to wait for another writer before retrying the batch", NULL},
     {"cache_mb", SLUICE_OPT_INT, 0, "16",
      "page cache in MiB (PRAGMA cache_size): upserts on random keys into a large table read fewer pages", NULL},
+    {"checkpoint_pages", SLUICE_OPT_INT, 0, "20000",
+     "WAL pages before a checkpoint (PRAGMA wal_autocheckpoint): fewer rewrites of hot pages, a larger WAL file",
+     NULL},
     {0},
 };
 
@@ -124,8 +127,14 @@ static int open_db(sqlsink *s, sluice_ctx *ctx)
         sqlsink_fail(ctx, "option cache_mb: expected 1 to 65536, got %lld", cache_mb);
         return SLUICE_EINVAL;
     }
-    char cache_pragma[64];
-    snprintf(cache_pragma, sizeof cache_pragma, "PRAGMA cache_size=-%lld", cache_mb * 1024);
+    long long ckpt = sluice_option_int(ctx, "checkpoint_pages", 20000);
+    if (ckpt < 0 || ckpt > 10000000) {
+        sqlsink_fail(ctx, "option checkpoint_pages: expected 0 to 10000000, got %lld", ckpt);
+        return SLUICE_EINVAL;
+    }
+    char cache_pragma[128];
+    snprintf(cache_pragma, sizeof cache_pragma, "PRAGMA cache_size=-%lld; PRAGMA wal_autocheckpoint=%lld",
+             cache_mb * 1024, ckpt);
     int status = set_wal(s, ctx);
     if (status == SLUICE_OK)
         status = run(s, ctx, cache_pragma, "setting the page cache");
