@@ -1,6 +1,6 @@
 # httpcommon.cmake - code shared by the HTTP connectors (httpcommon.h):
 # options, JSON pointers and timestamps, checked fetches, the incremental
-# cursor and the multi-stream runner. It is compiled into each plugin (no
+# cursor, the watermark window and the multi-stream runner. It is compiled into each plugin (no
 # library is shared between plugins), so every plugin folder does:
 #
 #   include("${PROJECT_SOURCE_DIR}/connectors/httpcommon/httpcommon.cmake")
@@ -14,4 +14,5 @@ set(SLUICE_HTTPCOMMON_SOURCES
   "${SLUICE_HTTPCOMMON_DIR}/hc_time.c"
   "${SLUICE_HTTPCOMMON_DIR}/hc_fetch.c"
   "${SLUICE_HTTPCOMMON_DIR}/hc_cursor.c"
-  "${SLUICE_HTTPCOMMON_DIR}/hc_tasks.c")
+  "${SLUICE_HTTPCOMMON_DIR}/hc_tasks.c"
+  "${SLUICE_HTTPCOMMON_DIR}/hc_window.c")

@@ -259,4 +259,17 @@ struct hc_task {
  * SLUICE_STOPPED). */
 int hc_run_tasks(sluice_ctx *ctx, sluice_http *h, hc_task *const *tasks, size_t n, int concurrency);
 
+/* The server's clock as a stream's answers tell it (hc_window.c): keeps a
+ * saved watermark behind the moment its records were read. */
+typedef struct hc_window {
+    int64_t start_ms; /* Date of the stream's first answer */
+    int64_t last_ms;  /* Date of its latest answer */
+    int known;
+} hc_window;
+/* Notes an answer's Date header. */
+void hc_window_seen(hc_window *w, const sluice_http_response *r);
+/* hc_mark_save, keeping the saved watermark behind the moment its records
+ * were read (see hc_window.c for why). 0 or -1 (ENOMEM). */
+int hc_window_save(const hc_window *w, hc_mark *m, int complete);
+
 #endif /* SLUICE_HTTPCOMMON_H */

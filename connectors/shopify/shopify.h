@@ -3,8 +3,9 @@
  * plugin.c reads the options and builds the HTTP client; pager.c walks one
  * Admin REST listing page by page through the Link header; streams.c turns
  * each configured object into an hc_task (inventory_levels needs the
- * shop's locations first); link.c parses Link headers and window.c keeps
- * saved watermarks behind the server time their records were read.
+ * shop's locations first); link.c parses Link headers. httpcommon's
+ * hc_window keeps saved watermarks behind the server time their records
+ * were read.
  * Everything runs on the source's producer thread. */
 #ifndef SLUICE_SHOPIFY_H
 #define SLUICE_SHOPIFY_H
@@ -58,16 +59,5 @@ char *shop_link_next(const char *link);
 hc_task **shop_tasks_new(shop_source *src, hc_cursor *cursor, size_t *n);
 void shop_tasks_free(hc_task **tasks, size_t n);
 
-/* The server's clock as the answers tell it (window.c). */
-typedef struct shop_window {
-    int64_t start_ms; /* Date of the stream's first answer */
-    int64_t last_ms;  /* Date of its latest answer */
-    int known;
-} shop_window;
-/* Notes an answer's Date header. */
-void shop_window_seen(shop_window *w, const sluice_http_response *r);
-/* hc_mark_save, keeping the saved watermark behind the moment its records
- * were read (see window.c for why). 0 or -1 (ENOMEM). */
-int shop_window_save(const shop_window *w, hc_mark *m, int complete);
 
 #endif /* SLUICE_SHOPIFY_H */

@@ -3,7 +3,7 @@
  * orders, customers and products are a single listing each. Orders are
  * asked for in updated_at order, so their watermark is saved after every
  * page; the other listings come in id order and save theirs when the
- * listing is complete (window.c keeps both behind the server's clock).
+ * listing is complete (hc_window.c keeps both behind the server's clock).
  *
  * inventory_levels needs location_ids (or inventory_item_ids): the task
  * first lists the shop's locations, then lists the levels of up to 50
@@ -23,7 +23,7 @@ typedef struct shop_stream {
     int ordered;         /* the API sorts this listing by updated_at */
     hc_mark mark;
     shop_pager pager;    /* the current listing */
-    shop_window window;
+    hc_window window;
     int phase;
     hc_strv locations;   /* inventory_levels: the shop's location ids */
     size_t chunk;        /* inventory_levels: first location of the current chunk */
@@ -111,7 +111,7 @@ static int save(shop_stream *s, sluice_ctx *ctx, int complete)
     if (complete)
         sluice_info(ctx, "%s: %llu records (%llu already delivered skipped)", s->object,
                     (unsigned long long)s->emitted, (unsigned long long)s->mark.skipped);
-    if (shop_window_save(&s->window, &s->mark, complete) != 0 ||
+    if (hc_window_save(&s->window, &s->mark, complete) != 0 ||
         hc_cursor_commit(ctx, s->mark.cursor) != SLUICE_OK)
         return hc_fail(ctx, "%s: cannot record the position reached", s->object);
     return SLUICE_OK;
@@ -163,7 +163,7 @@ static int stream_handle(hc_task *t, sluice_ctx *ctx, int rc, sluice_http_respon
 {
     shop_stream *s = (shop_stream *)t;
     json_t *items;
-    shop_window_seen(&s->window, r);
+    hc_window_seen(&s->window, r);
     check_version(s->src, ctx, r);
     if (s->phase == PH_LOCATIONS)
         return locations_page(s, ctx, rc, r);

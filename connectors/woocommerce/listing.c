@@ -5,7 +5,7 @@
  * works. Only a deletion shifts later records to earlier pages; the
  * X-WP-Total of every page shows it (it drops), and the listing is read
  * again. The watermark is saved when the listing is complete, pulled back
- * to its start (window.c); the cursor is declared after every page. */
+ * to its start (hc_window.c); the cursor is declared after every page. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +21,7 @@ typedef struct woo_list {
     woo_source *src;     /* borrowed */
     const char *object;  /* borrowed */
     hc_mark *m;          /* borrowed */
-    woo_window window;
+    hc_window window;
     char since[32];      /* modified_after, "" for none */
     long long total;     /* X-WP-Total of the first page, or -1 */
     long long pages;     /* X-WP-TotalPages of the first page, or -1 */
@@ -109,7 +109,7 @@ static long take_page(woo_list *l, sluice_ctx *ctx, int rc, const sluice_http_re
     if (page > 1 && rc == SLUICE_OK && r->status == 400 && r->body &&
         strstr(r->body, "rest_post_invalid_page_number") != NULL)
         return 0;
-    woo_window_seen(&l->window, r);
+    hc_window_seen(&l->window, r);
     if ((rc = hc_response_json(ctx, rc, r, &body)) != SLUICE_OK)
         return rc;
     if (!json_is_array(body)) {
@@ -241,7 +241,7 @@ int woo_read_object(woo_source *src, sluice_ctx *ctx, const char *object, hc_mar
     }
     sluice_info(ctx, "%s: %llu records (%llu already delivered skipped)", object, (unsigned long long)l.emitted,
                 (unsigned long long)m->skipped);
-    if (woo_window_save(&l.window, m, 1) != 0 || hc_cursor_commit(ctx, m->cursor) != SLUICE_OK)
+    if (hc_window_save(&l.window, m, 1) != 0 || hc_cursor_commit(ctx, m->cursor) != SLUICE_OK)
         return hc_fail(ctx, "%s: cannot record the position reached", object);
     return SLUICE_OK;
 }

@@ -3,7 +3,7 @@
  * plugin.c reads the options and builds the HTTP client; listing.c reads
  * one object: its first page says how many pages there are
  * (X-WP-TotalPages) and the rest are fetched several at a time with
- * sluice_http_many, emitted in page order; window.c keeps the saved
+ * sluice_http_many, emitted in page order; httpcommon's hc_window keeps the saved
  * watermark behind the server time the listing began. Everything runs on the producer thread. */
 #ifndef SLUICE_WOO_H
 #define SLUICE_WOO_H
@@ -30,16 +30,5 @@ typedef struct woo_source {
  * or SLUICE_ERROR (reported). */
 int woo_read_object(woo_source *src, sluice_ctx *ctx, const char *object, hc_mark *m);
 
-/* The server's clock as the answers tell it (window.c). */
-typedef struct woo_window {
-    int64_t start_ms; /* Date of the listing's first answer */
-    int64_t last_ms;  /* Date of its latest answer */
-    int known;
-} woo_window;
-/* Notes an answer's Date header. */
-void woo_window_seen(woo_window *w, const sluice_http_response *r);
-/* hc_mark_save, keeping the saved watermark behind the moment its records
- * were read (see window.c for why). 0 or -1 (ENOMEM). */
-int woo_window_save(const woo_window *w, hc_mark *m, int complete);
 
 #endif /* SLUICE_WOO_H */

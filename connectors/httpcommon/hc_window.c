@@ -1,11 +1,11 @@
-/* window.c - keeps a saved watermark behind the moment its records were
+/* hc_window.c - keeps a saved watermark behind the moment its records were
  * read, using the server's clock (the Date header of the answers).
  *
  * The boundary ids in the cursor say "these records were delivered as they
  * were at `since`". That holds only when `since` is older than the read:
  * a record changed again later in the same second keeps the same
  * (second-granular) timestamp and would be skipped for good. And a listing
- * in id order (customers, products, inventory levels) that takes minutes
+ * in id order (Shopify customers and products, WooCommerce pages) that takes minutes
  * can hand out record A early, then A is changed, then B is changed and
  * read on a later page: a watermark at B would skip A's change.
  *
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "shopify.h"
+#include "httpcommon.h"
 
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -40,7 +40,7 @@ static int parse_http_date(const char *s, int64_t *ms)
     return hc_time_parse(iso, ms);
 }
 
-void shop_window_seen(shop_window *w, const sluice_http_response *r)
+void hc_window_seen(hc_window *w, const sluice_http_response *r)
 {
     int64_t ms;
     if (r == NULL || parse_http_date(sluice_http_header(r, "Date"), &ms) != 0)
@@ -61,7 +61,7 @@ static int max_reaches(const hc_mark *m, int64_t ms)
 }
 
 /* Unordered: the watermark becomes the listing's start, with no ids. */
-static int pull_back(const shop_window *w, hc_mark *m)
+static int pull_back(const hc_window *w, hc_mark *m)
 {
     char iso[40];
     if (hc_time_format(w->start_ms, "iso8601", iso, sizeof iso) != 0)
@@ -79,7 +79,7 @@ static int pull_back(const shop_window *w, hc_mark *m)
     return 0;
 }
 
-int shop_window_save(const shop_window *w, hc_mark *m, int complete)
+int hc_window_save(const hc_window *w, hc_mark *m, int complete)
 {
     if (!m->ordered) {
         if (complete && w->known && max_reaches(m, w->start_ms) && pull_back(w, m) != 0)
