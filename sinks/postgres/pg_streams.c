@@ -5,60 +5,14 @@
 #include <string.h>
 
 #include "pg_sink.h"
+#include "sink_routes.h"
+
+static int same_name(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
 static int is_name(json_t *v)
 {
     return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= PGSINK_NAME_MAX &&
            strlen(json_string_value(v)) == json_string_length(v);
-}
-
-/* A key is a field name or a non-empty list of distinct field names. */
-static int valid_key(json_t *v)
-{
-    if (is_name(v))
-        return 1;
-    if (!json_is_array(v) || json_array_size(v) == 0)
-        return 0;
-    size_t i, j;
-    json_t *f;
-    json_array_foreach(v, i, f) {
-        if (!is_name(f))
-            return 0;
-        for (j = 0; j < i; j++) /* PRIMARY KEY (a, a) is an error */
-            if (strcmp(json_string_value(f), json_string_value(json_array_get(v, j))) == 0)
-                return 0;
-    }
-    return 1;
-}
-
-static int valid_table_opt(json_t *v)
-{
-    if (!v || is_name(v))
-        return 1;
-    if (!json_is_object(v))
-        return 0;
-    const char *stream;
-    json_t *t;
-    json_object_foreach(v, stream, t) {
-        if (!is_name(t))
-            return 0;
-    }
-    return 1;
-}
-
-static int valid_key_opt(json_t *v)
-{
-    if (!v || valid_key(v))
-        return 1;
-    if (!json_is_object(v))
-        return 0;
-    const char *stream;
-    json_t *k;
-    json_object_foreach(v, stream, k) {
-        if (!valid_key(k))
-            return 0;
-    }
-    return 1;
 }
 
 /* A type is pasted into CREATE TABLE as written; a ';' could only be a
@@ -94,12 +48,12 @@ int pgsink_streams_configure(pgsink *s, sluice_ctx *ctx)
 {
     json_t *table = option_or_null(ctx, "table"), *key = option_or_null(ctx, "key");
     json_t *types = option_or_null(ctx, "types");
-    if (!valid_table_opt(table)) {
+    if (!sink_routes_valid_table(table, is_name)) {
         pgsink_fail(s, ctx, "option table: expected a table name (1 to %d bytes), or an object mapping "
                             "stream names to table names", PGSINK_NAME_MAX);
         return SLUICE_EINVAL;
     }
-    if (!valid_key_opt(key)) {
+    if (!sink_routes_valid_key(key, is_name, same_name)) {
         pgsink_fail(s, ctx, "option key: expected a list of distinct field names, or an object mapping "
                             "stream names to such lists");
         return SLUICE_EINVAL;
@@ -115,22 +69,6 @@ int pgsink_streams_configure(pgsink *s, sluice_ctx *ctx)
     if ((table && !s->table_opt) || (key && !s->key_opt) || (types && !s->types_opt))
         return SLUICE_ENOMEM;
     return SLUICE_OK;
-}
-
-/* The table a stream goes to: option table, else the stream's name. */
-static const char *table_name_for(const pgsink *s, const char *stream)
-{
-    if (json_is_string(s->table_opt))
-        return json_string_value(s->table_opt);
-    const char *mapped = json_string_value(json_object_get(s->table_opt, stream));
-    return mapped ? mapped : stream;
-}
-
-static json_t *key_for(const pgsink *s, const char *stream)
-{
-    if (json_is_object(s->key_opt))
-        return json_object_get(s->key_opt, stream);
-    return s->key_opt;
 }
 
 static char *quoted(const char *a, const char *b)
@@ -221,8 +159,8 @@ static pgsink_stream *stream_new(pgsink *s, const char *stream)
     pgsink_stream *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
-    if (!(st->name = strdup(stream)) || !(st->table = table_get(s, table_name_for(s, stream))) ||
-        stream_set_key(st, key_for(s, stream)) != 0) {
+    if (!(st->name = strdup(stream)) || !(st->table = table_get(s, sink_routes_table(s->table_opt, stream))) ||
+        stream_set_key(st, sink_routes_key(s->key_opt, stream)) != 0) {
         stream_free(st);
         return NULL;
     }

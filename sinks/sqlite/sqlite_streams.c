@@ -3,58 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sink_routes.h"
 #include "sqlite_sink.h"
 
 static int is_name(json_t *v) { return json_is_string(v) && json_string_length(v) > 0; }
 
-/* A key is a field name or a non-empty list of distinct field names. */
-static int valid_key(json_t *v)
-{
-    if (is_name(v))
-        return 1;
-    if (!json_is_array(v) || json_array_size(v) == 0)
-        return 0;
-    size_t i, j;
-    json_t *f;
-    json_array_foreach(v, i, f) {
-        if (!is_name(f))
-            return 0;
-        for (j = 0; j < i; j++) /* PRIMARY KEY(a, a) is an error */
-            if (sqlite3_stricmp(json_string_value(f), json_string_value(json_array_get(v, j))) == 0)
-                return 0;
-    }
-    return 1;
-}
-
-static int valid_table_opt(json_t *v)
-{
-    if (!v || is_name(v))
-        return 1;
-    if (!json_is_object(v))
-        return 0;
-    const char *stream;
-    json_t *t;
-    json_object_foreach(v, stream, t) {
-        if (!is_name(t))
-            return 0;
-    }
-    return 1;
-}
-
-static int valid_key_opt(json_t *v)
-{
-    if (!v || valid_key(v))
-        return 1;
-    if (!json_is_object(v))
-        return 0;
-    const char *stream;
-    json_t *k;
-    json_object_foreach(v, stream, k) {
-        if (!valid_key(k))
-            return 0;
-    }
-    return 1;
-}
+/* SQLite's identifiers are case-insensitive: "a" and "A" are one column. */
+static int same_name(const char *a, const char *b) { return sqlite3_stricmp(a, b) == 0; }
 
 int sqlsink_streams_configure(sqlsink *s, sluice_ctx *ctx)
 {
@@ -63,12 +18,12 @@ int sqlsink_streams_configure(sqlsink *s, sluice_ctx *ctx)
         table = NULL;
     if (json_is_null(key))
         key = NULL;
-    if (!valid_table_opt(table)) {
+    if (!sink_routes_valid_table(table, is_name)) {
         sqlsink_fail(ctx, "option table: expected a table name, or an object mapping stream names "
                           "to table names");
         return SLUICE_EINVAL;
     }
-    if (!valid_key_opt(key)) {
+    if (!sink_routes_valid_key(key, is_name, same_name)) {
         sqlsink_fail(ctx, "option key: expected a list of distinct field names, or an object mapping "
                           "stream names to such lists");
         return SLUICE_EINVAL;
@@ -78,23 +33,6 @@ int sqlsink_streams_configure(sqlsink *s, sluice_ctx *ctx)
     if ((table && !s->table_opt) || (key && !s->key_opt))
         return SLUICE_ENOMEM;
     return SLUICE_OK;
-}
-
-/* The table a stream goes to: option table, else the stream's name. */
-static const char *table_name_for(const sqlsink *s, const char *stream)
-{
-    if (json_is_string(s->table_opt))
-        return json_string_value(s->table_opt);
-    const char *mapped = json_string_value(json_object_get(s->table_opt, stream));
-    return mapped ? mapped : stream;
-}
-
-/* The key of a stream (a string or a list), or NULL. */
-static json_t *key_for(const sqlsink *s, const char *stream)
-{
-    if (json_is_object(s->key_opt))
-        return json_object_get(s->key_opt, stream);
-    return s->key_opt;
 }
 
 static sqlsink_table *table_get(sqlsink *s, const char *name)
@@ -148,8 +86,8 @@ static sqlsink_stream *stream_new(sqlsink *s, const char *stream)
     sqlsink_stream *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
-    if (!(st->name = strdup(stream)) || !(st->table = table_get(s, table_name_for(s, stream))) ||
-        stream_set_key(st, key_for(s, stream)) != 0) {
+    if (!(st->name = strdup(stream)) || !(st->table = table_get(s, sink_routes_table(s->table_opt, stream))) ||
+        stream_set_key(st, sink_routes_key(s->key_opt, stream)) != 0) {
         stream_free(st);
         return NULL;
     }

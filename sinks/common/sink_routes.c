@@ -1,0 +1,64 @@
+/* sink_routes.c - see sink_routes.h. */
+#include "sink_routes.h"
+
+/* One key: a field name or a non-empty list of distinct field names. */
+static int valid_one_key(json_t *v, sink_name_ok_fn name_ok, sink_same_name_fn same)
+{
+    if (name_ok(v))
+        return 1;
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return 0;
+    size_t i, j;
+    json_t *f;
+    json_array_foreach(v, i, f) {
+        if (!name_ok(f))
+            return 0;
+        for (j = 0; j < i; j++) /* PRIMARY KEY (a, a) is an error */
+            if (same(json_string_value(f), json_string_value(json_array_get(v, j))))
+                return 0;
+    }
+    return 1;
+}
+
+int sink_routes_valid_table(json_t *table, sink_name_ok_fn name_ok)
+{
+    if (!table || name_ok(table))
+        return 1;
+    if (!json_is_object(table))
+        return 0;
+    const char *stream;
+    json_t *t;
+    json_object_foreach(table, stream, t) {
+        if (!name_ok(t))
+            return 0;
+    }
+    return 1;
+}
+
+int sink_routes_valid_key(json_t *key, sink_name_ok_fn name_ok, sink_same_name_fn same)
+{
+    if (!key || valid_one_key(key, name_ok, same))
+        return 1;
+    if (!json_is_object(key))
+        return 0;
+    const char *stream;
+    json_t *k;
+    json_object_foreach(key, stream, k) {
+        if (!valid_one_key(k, name_ok, same))
+            return 0;
+    }
+    return 1;
+}
+
+const char *sink_routes_table(json_t *table, const char *stream)
+{
+    if (json_is_string(table))
+        return json_string_value(table);
+    const char *mapped = json_string_value(json_object_get(table, stream));
+    return mapped ? mapped : stream;
+}
+
+json_t *sink_routes_key(json_t *key, const char *stream)
+{
+    return json_is_object(key) ? json_object_get(key, stream) : key;
+}
