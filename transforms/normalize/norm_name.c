@@ -23,12 +23,12 @@ static const char *const keep_upper[] = {
 /* A letter that has case, or a lower-case letter with no capital. */
 static int is_cased(uint32_t cp)
 {
-    return norm_cp_lower(cp) != norm_cp_upper(cp) || cp == 0xDF || cp == 0x138 || cp == 0x149;
+    return tx_cp_lower(cp) != tx_cp_upper(cp) || cp == 0xDF || cp == 0x138 || cp == 0x149;
 }
 
-static int is_upper(uint32_t cp) { return norm_cp_lower(cp) != cp; }
+static int is_upper(uint32_t cp) { return tx_cp_lower(cp) != cp; }
 /* Letters without a capital (ß) count as neither: "STRAßE" is all caps. */
-static int is_lower(uint32_t cp) { return norm_cp_upper(cp) != cp; }
+static int is_lower(uint32_t cp) { return tx_cp_upper(cp) != cp; }
 
 /* Letters of scripts without case, taken broadly: anything from Greek on
  * that is not in the punctuation, symbol and emoji blocks. */
@@ -96,7 +96,7 @@ static int title_word(const char *s, size_t len, norm_buf *out)
         while (i < len) {
             uint32_t cp;
             size_t n = norm_utf8_decode(s + i, len - i, &cp);
-            ulen += norm_utf8_encode(norm_cp_upper(cp), upper + ulen);
+            ulen += norm_utf8_encode(tx_cp_upper(cp), upper + ulen);
             i += n;
         }
         if (is_kept_upper(upper, ulen))
@@ -105,7 +105,7 @@ static int title_word(const char *s, size_t len, norm_buf *out)
     for (i = 0; i < len;) {
         uint32_t cp;
         size_t n = norm_utf8_decode(s + i, len - i, &cp);
-        if (put_cp(out, i == 0 ? norm_cp_upper(cp) : norm_cp_lower(cp)) != SLUICE_OK)
+        if (put_cp(out, i == 0 ? tx_cp_upper(cp) : tx_cp_lower(cp)) != SLUICE_OK)
             return SLUICE_ENOMEM;
         i += n;
     }

@@ -72,7 +72,7 @@ static size_t ext_marker(const char *s, size_t left)
     for (size_t k = 0; k < 3; k++) {
         uint32_t cp;
         size_t len = i < left ? norm_utf8_decode(s + i, left - i, &cp) : 0;
-        if (len == 0 || norm_cp_lower(cp) != dob[k])
+        if (len == 0 || tx_cp_lower(cp) != dob[k])
             return 0;
         i += len;
     }
@@ -114,7 +114,7 @@ static int is_separator(uint32_t cp)
            (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212;
 }
 
-static int is_letter(uint32_t cp) { return norm_cp_lower(cp) != norm_cp_upper(cp); }
+static int is_letter(uint32_t cp) { return tx_cp_lower(cp) != tx_cp_upper(cp); }
 
 static int add_digit(norm_work *w, phone_text *p, char c)
 {

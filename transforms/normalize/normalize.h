@@ -3,7 +3,7 @@
  *
  * normalize.c      descriptor, init/fini, the per-record pipeline, on_invalid
  * norm_options.c   reading and checking the options into a norm_plan
- * norm_text.c      UTF-8 decoding, case mapping, Unicode spaces, trimming
+ * norm_text.c      UTF-8 decoding, Unicode spaces, trimming
  * norm_email.c     e-mail addresses
  * norm_phone.c     phone numbers to E.164
  * norm_name.c      personal and company names
@@ -25,6 +25,8 @@
 #include <jansson.h>
 
 #include "sluice/plugin.h"
+
+#include "case_map.h"
 
 /* A rule's verdict on a value that is not usable: positive, so it never
  * collides with the negative sluice_status codes. */
@@ -193,10 +195,8 @@ size_t norm_utf8_decode(const char *s, size_t left, uint32_t *cp);
 /* Encodes cp (< 0x110000) into out (room for 4). Returns the length. */
 size_t norm_utf8_encode(uint32_t cp, char *out);
 int norm_utf8_valid(const char *s, size_t len);
-/* Simple one-to-one case mappings for Latin (ASCII, Latin-1, Extended-A)
- * and Cyrillic; every other character maps to itself. */
-uint32_t norm_cp_lower(uint32_t cp);
-uint32_t norm_cp_upper(uint32_t cp);
+/* Case mapping of code points: tx_cp_lower / tx_cp_upper in
+ * transforms/common/case_map.h. */
 /* White space: ASCII, NBSP and the Unicode space separators, BOM. */
 int norm_cp_space(uint32_t cp);
 /* Narrows [*a, *b) of s past leading and trailing white space (as above).
