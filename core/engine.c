@@ -641,6 +641,15 @@ static int setup_sockets(sl_engine *e)
     return 0;
 }
 
+/* The folder part of the state store's path ("." when it has none). */
+static char *state_folder(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (!slash)
+        return strdup(".");
+    return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
 int sl_engine_new(sl_engine **out, sl_pipeline_cfg *cfg, const sl_run_opts *opts, char **err)
 {
     sl_engine *e = calloc(1, sizeof *e);
@@ -649,6 +658,11 @@ int sl_engine_new(sl_engine **out, sl_pipeline_cfg *cfg, const sl_run_opts *opts
     e->cfg = cfg;
     if (opts)
         e->opts = *opts;
+    e->state_dir = state_folder(cfg->state);
+    if (!e->state_dir) {
+        free(e);
+        return -1;
+    }
     e->n = cfg->nstages;
     e->st = calloc(e->n, sizeof *e->st);
     e->zctx = zmq_ctx_new();
@@ -938,6 +952,7 @@ void sl_engine_free(sl_engine **pe)
         zmq_ctx_term(e->zctx);
     sl_dlq_close(&e->dlq);
     sl_state_close(&e->state);
+    free(e->state_dir);
     pthread_mutex_destroy(&e->done_lock);
     pthread_cond_destroy(&e->done_cond);
     free(e);

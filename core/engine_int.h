@@ -131,6 +131,7 @@ struct sl_engine {
     pthread_t progress_thread;
     int progress_on;
     sl_state *state;
+    char *state_dir; /* folder of cfg->state (owned) */
     int64_t run_id;
     pthread_mutex_t done_lock; /* threads_left and done_cond */
     pthread_cond_t done_cond;

@@ -255,6 +255,8 @@ static int h_kv_put(sluice_ctx *ctx, const char *key, json_t *value)
     return sl_state_kv_put(ctx->e->state, ctx->st->cfg->id, key, value) == 0 ? SLUICE_OK : SLUICE_EIO;
 }
 
+static const char *h_state_dir(sluice_ctx *ctx) { return ctx->e->state_dir; }
+
 void sl_decode_batch(sluice_ctx *ctx, sluice_batch *b)
 {
     for (size_t i = 0; i < b->n; i++) {
@@ -318,4 +320,5 @@ const sluice_host sl_host_table = {
     .http_json = sl_http_json,
     .http_response_free = sl_http_response_free,
     .add_secret = sl_http_add_secret,
+    .state_dir = h_state_dir,
 };

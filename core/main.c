@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "cli.h"
 #include "cli_plugins.h"
 #include "config.h"
 #include "engine.h"
@@ -17,7 +18,7 @@
 #include "log.h"
 #include "state.h"
 
-enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = SL_EXIT_OK, EXIT_RUN_FAILED = SL_EXIT_RUN_FAILED, EXIT_USAGE = SL_EXIT_USAGE };
 
 #ifdef SLUICE_WITH_JEMALLOC
 /* jemalloc reads this at start-up (MALLOC_CONF in the environment still
@@ -28,11 +29,7 @@ const char *malloc_conf = "narenas:2,dirty_decay_ms:500,muzzy_decay_ms:0";
 #endif
 
 typedef struct cli {
-    int verbosity; /* 0 normal, -1 quiet, 1.. verbose */
-    int json_logs;
-    int progress;
-    const char *plugin_dirs[32];
-    size_t nplugin_dirs;
+    sl_cli g;
     const char *source; /* state reset --source */
     int json_out;       /* state show --json */
 } cli;
@@ -51,6 +48,13 @@ static const char usage_text[] =
     "  state show PIPELINE.json  show the sources' committed cursors and the last runs\n"
     "  state reset PIPELINE.json [--source ID]\n"
     "                            forget cursors: the next run reads everything again\n"
+    "  serve PIPELINE.json...|DIR\n"
+    "                            run pipelines on their \"schedule\"s, with run history,\n"
+    "                            /health and Prometheus /metrics on 127.0.0.1\n"
+    "  status PIPELINE.json      the last runs of a pipeline and its next fire time\n"
+    "  report WAREHOUSE.db       sales KPIs from a consolidated warehouse (text, json, html)\n"
+    "  identity explain STATE_DIR KEY\n"
+    "                            which records form a customer, and why\n"
     "  help [COMMAND]            show this help, or a command's\n"
     "\n"
     "Options:\n"
@@ -131,13 +135,6 @@ static int print_help(const char *cmd)
     return EXIT_OK;
 }
 
-static int usage_error(const char *msg, const char *cmd)
-{
-    fprintf(stderr, "sluice: %s\n", msg);
-    fprintf(stderr, "Try 'sluice %s--help' for more information.\n", cmd ? cmd : "");
-    return EXIT_USAGE;
-}
-
 static int load(const char *file, sl_pipeline_cfg **cfg)
 {
     char *err = NULL;
@@ -163,66 +160,9 @@ static int cmd_validate(const char *file)
     return EXIT_OK;
 }
 
-/* ---- signals: one thread waits for them, the others never see them ---------- */
-
-typedef struct sigwatch {
-    sl_engine *e;
-    sigset_t set;
-    volatile int quit;
-} sigwatch;
-
-static void *signal_main(void *arg)
-{
-    sigwatch *w = arg;
-    int seen = 0;
-    while (!w->quit) {
-        struct timespec ts = {0, 100 * 1000000L};
-        int sig = sigtimedwait(&w->set, NULL, &ts);
-        if (sig <= 0)
-            continue;
-        if (seen++) {
-            sl_log(SLUICE_LOG_ERROR, NULL, "second %s: exiting now without draining", strsignal(sig));
-            _exit(EXIT_RUN_FAILED);
-        }
-        sl_log(SLUICE_LOG_WARN, NULL, "%s: stopping; draining in-flight records (again to exit at once)",
-               strsignal(sig));
-        sl_engine_request_stop(w->e);
-    }
-    return NULL;
-}
-
 static int cmd_run(const cli *c, const char *file)
 {
-    sl_pipeline_cfg *cfg = NULL;
-    if (load(file, &cfg) != 0)
-        return EXIT_USAGE;
-    sl_run_opts opts = {.progress = c->progress && c->verbosity >= 0 && !c->json_logs,
-                        .summary = c->verbosity >= 0};
-    sl_engine *e = NULL;
-    char *err = NULL;
-    if (sl_engine_new(&e, cfg, &opts, &err) != 0) {
-        sl_log(SLUICE_LOG_ERROR, NULL, "%s", err ? err : "cannot start the pipeline");
-        free(err);
-        sl_config_free(&cfg);
-        return EXIT_RUN_FAILED;
-    }
-    sigwatch w = {.e = e};
-    sigemptyset(&w.set);
-    sigaddset(&w.set, SIGINT);
-    sigaddset(&w.set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &w.set, NULL);
-    pthread_t sig_thread;
-    int have_sig_thread = pthread_create(&sig_thread, NULL, signal_main, &w) == 0;
-
-    sl_log(SLUICE_LOG_INFO, NULL, "running pipeline %s (%s)", cfg->name, file);
-    int rc = sl_engine_run(e);
-
-    w.quit = 1;
-    if (have_sig_thread)
-        pthread_join(sig_thread, NULL);
-    sl_engine_free(&e);
-    sl_config_free(&cfg);
-    return rc == 0 ? EXIT_OK : EXIT_RUN_FAILED;
+    return sl_cli_run_pipeline(&c->g, file);
 }
 
 static void print_runs(json_t *runs)
@@ -321,56 +261,56 @@ static int with_search_path(const cli *c, const char *cmd, const char *arg)
     return rc;
 }
 
-/* --plugin-path folders go before $SLUICE_PLUGIN_PATH, which the loader
- * reads for every command. */
-static int add_plugin_dirs_to_env(const cli *c)
+/* The commands that live in their own files and parse their own options. */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} ext_cmds[] = {{"serve", sl_cmd_serve}, {"status", sl_cmd_status}, {"report", sl_cmd_report}, {"identity", sl_cmd_identity}};
+
+/* The first word of the command line that is not an option or an option's
+ * value, or NULL. */
+static const char *command_word(int argc, char **argv)
 {
-    const char *old = getenv("SLUICE_PLUGIN_PATH");
-    size_t len = old ? strlen(old) + 1 : 1;
-    for (size_t i = 0; i < c->nplugin_dirs; i++)
-        len += strlen(c->plugin_dirs[i]) + 1;
-    char *v = malloc(len), *p = v;
-    if (!v)
-        return -1;
-    for (size_t i = 0; i < c->nplugin_dirs; i++)
-        p += snprintf(p, len - (size_t)(p - v), "%s%s", i ? ":" : "", c->plugin_dirs[i]);
-    if (old && *old)
-        snprintf(p, len - (size_t)(p - v), ":%s", old);
-    int rc = setenv("SLUICE_PLUGIN_PATH", v, 1);
-    free(v);
-    return rc;
+    static const char *const takes_value[] = {"--log-format", "--plugin-path", "--source"};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return i + 1 < argc ? argv[i + 1] : NULL;
+        if (argv[i][0] != '-' || argv[i][1] == '\0')
+            return argv[i];
+        for (size_t k = 0; k < sizeof takes_value / sizeof takes_value[0]; k++)
+            if (strcmp(argv[i], takes_value[k]) == 0)
+                i++;
+    }
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
-        {"log-format", required_argument, NULL, 'L'}, {"plugin-path", required_argument, NULL, 'P'},
-        {"no-progress", no_argument, NULL, 'N'},  {"help", no_argument, NULL, 'h'},
-        {"source", required_argument, NULL, 'S'}, {"json", no_argument, NULL, 'J'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
-    cli c = {.progress = 1};
+    const char *word = command_word(argc, argv);
+    for (size_t i = 0; word && i < sizeof ext_cmds / sizeof ext_cmds[0]; i++)
+        if (strcmp(word, ext_cmds[i].name) == 0)
+            return ext_cmds[i].fn(argc, argv);
+
+    static const struct option longopts[] = {SL_CLI_GLOBAL_LONGOPTS,
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"source", required_argument, NULL, 'S'},
+                                             {"json", no_argument, NULL, 'J'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {NULL, 0, NULL, 0}};
+    cli c = {.g = {.progress = 1}};
     int help = 0, opt;
-    while ((opt = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, SL_CLI_GLOBAL_SHORTOPTS "hV", longopts, NULL)) != -1) {
+        int g = sl_cli_global_opt(&c.g, opt, optarg);
+        if (g < 0)
+            return EXIT_USAGE;
+        if (g > 0)
+            continue;
         switch (opt) {
-        case 'v': c.verbosity = c.verbosity < 0 ? 1 : c.verbosity + 1; break;
-        case 'q': c.verbosity = -1; break;
-        case 'L':
-            if (strcmp(optarg, "json") == 0)
-                c.json_logs = 1;
-            else if (strcmp(optarg, "text") != 0)
-                return usage_error("--log-format must be text or json", NULL);
-            break;
-        case 'P':
-            if (c.nplugin_dirs < 32)
-                c.plugin_dirs[c.nplugin_dirs++] = optarg;
-            break;
-        case 'N': c.progress = 0; break;
         case 'S': c.source = optarg; break;
         case 'J': c.json_out = 1; break;
         case 'h': help = 1; break;
         case 'V': printf("sluice %s (plugin ABI %d.%d)\n", SLUICE_VERSION, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR); return EXIT_OK;
-        default: return usage_error("unknown option", NULL);
+        default: return sl_cli_usage_error("unknown option", NULL);
         }
     }
     const char *cmd = optind < argc ? argv[optind] : NULL;
@@ -382,36 +322,35 @@ int main(int argc, char **argv)
         fputs(usage_text, stderr);
         return EXIT_USAGE;
     }
-    if (strcmp(cmd, "help") == 0)
+    if (strcmp(cmd, "help") == 0) {
+        for (size_t i = 0; nargs && i < sizeof ext_cmds / sizeof ext_cmds[0]; i++)
+            if (strcmp(args[0], ext_cmds[i].name) == 0) {
+                char *hargv[] = {argv[0], args[0], (char *)"--help", NULL};
+                return ext_cmds[i].fn(3, hargv);
+            }
         return print_help(nargs ? args[0] : NULL);
-
-    int level = c.verbosity < 0 ? SLUICE_LOG_ERROR : c.verbosity == 0 ? SLUICE_LOG_INFO : SLUICE_LOG_DEBUG;
-    sl_log_setup(level, c.json_logs ? SL_LOG_JSON : SL_LOG_TEXT);
-    json_object_seed(0); /* before any thread: jansson's hash seed is global */
-    /* A closed pipe (stdout sink | head) is a write error for the sink to
-     * report, not a reason to die without a summary. */
-    signal(SIGPIPE, SIG_IGN);
-    if (c.nplugin_dirs && add_plugin_dirs_to_env(&c) != 0)
+    }
+    if (sl_cli_setup(&c.g) != 0)
         return EXIT_RUN_FAILED;
 
     int rc;
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "validate") == 0) {
         if (nargs != 1)
-            return usage_error(nargs ? "expected exactly one PIPELINE.json" : "missing PIPELINE.json", cmd);
+            return sl_cli_usage_error(nargs ? "expected exactly one PIPELINE.json" : "missing PIPELINE.json", cmd);
         rc = cmd[0] == 'r' ? cmd_run(&c, args[0]) : cmd_validate(args[0]);
     } else if (strcmp(cmd, "state") == 0) {
         if (nargs != 2 || (strcmp(args[0], "show") != 0 && strcmp(args[0], "reset") != 0))
-            return usage_error("expected: state show|reset PIPELINE.json", cmd);
+            return sl_cli_usage_error("expected: state show|reset PIPELINE.json", cmd);
         if (c.source && strcmp(args[0], "reset") != 0)
-            return usage_error("--source goes with state reset", cmd);
+            return sl_cli_usage_error("--source goes with state reset", cmd);
         rc = cmd_state(&c, args[0], args[1]);
     } else if (strcmp(cmd, "plugins") == 0) {
         if (nargs != 0)
-            return usage_error("plugins takes no arguments", cmd);
+            return sl_cli_usage_error("plugins takes no arguments", cmd);
         rc = with_search_path(&c, cmd, NULL);
     } else if (strcmp(cmd, "describe") == 0) {
         if (nargs != 1)
-            return usage_error("expected one plugin NAME", cmd);
+            return sl_cli_usage_error("expected one plugin NAME", cmd);
         rc = with_search_path(&c, cmd, args[0]);
     } else {
         fprintf(stderr, "sluice: unknown command '%s'\nTry 'sluice --help' for more information.\n", cmd);

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 2
+#define SLUICE_ABI_MINOR 3
 
 #if defined(__GNUC__)
 #define SLUICE_EXPORT __attribute__((visibility("default")))
@@ -267,6 +267,11 @@ typedef struct sluice_host {
     json_t *(*http_json)(const struct sluice_http_response *r, char *err, size_t errlen);
     void (*http_response_free)(struct sluice_http_response *r);
     void (*add_secret)(sluice_ctx *ctx, const char *secret);
+
+    /* since 1.3 -- the folder holding the pipeline's state store, where a
+     * stage may keep files of its own (e.g. the identity transform's store).
+     * Borrowed, valid for the run. Use sluice_state_dir(). */
+    const char *(*state_dir)(sluice_ctx *ctx);
 } sluice_host;
 
 struct sluice_handle_head {
@@ -358,6 +363,13 @@ static inline json_t *sluice_kv_get(sluice_ctx *ctx, const char *key) { return s
 static inline int sluice_kv_put(sluice_ctx *ctx, const char *key, json_t *value)
 {
     return sluice_host_of_ctx(ctx)->kv_put(ctx, key, value);
+}
+
+/* The pipeline's state folder (see state_dir above), or NULL from a host
+ * older than 1.3. */
+static inline const char *sluice_state_dir(sluice_ctx *ctx)
+{
+    return sluice_host_minor(ctx) >= 3 ? sluice_host_of_ctx(ctx)->state_dir(ctx) : NULL;
 }
 
 static inline size_t sluice_batch_count(const sluice_batch *b) { return sluice_host_of_batch(b)->batch_count(b); }
