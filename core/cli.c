@@ -118,12 +118,19 @@ int sl_cli_run_pipeline(const sl_cli *c, const char *file)
         free(err);
         return SL_EXIT_USAGE;
     }
+    int rc = sl_cli_run_config(c, cfg);
+    sl_config_free(&cfg);
+    return rc;
+}
+
+int sl_cli_run_config(const sl_cli *c, sl_pipeline_cfg *cfg)
+{
+    char *err = NULL;
     sl_run_opts opts = {.progress = c->progress && c->verbosity >= 0 && !c->json_logs, .summary = c->verbosity >= 0};
     sl_engine *e = NULL;
     if (sl_engine_new(&e, cfg, &opts, &err) != 0) {
         sl_log(SLUICE_LOG_ERROR, NULL, "%s", err ? err : "cannot start the pipeline");
         free(err);
-        sl_config_free(&cfg);
         return SL_EXIT_RUN_FAILED;
     }
     sigwatch w = {.e = e};
@@ -134,13 +141,12 @@ int sl_cli_run_pipeline(const sl_cli *c, const char *file)
     pthread_t sig_thread;
     int have_sig_thread = pthread_create(&sig_thread, NULL, signal_main, &w) == 0;
 
-    sl_log(SLUICE_LOG_INFO, NULL, "running pipeline %s (%s)", cfg->name, file);
+    sl_log(SLUICE_LOG_INFO, NULL, "running pipeline %s (%s)", cfg->name, cfg->file);
     int rc = sl_engine_run(e);
 
     w.quit = 1;
     if (have_sig_thread)
         pthread_join(sig_thread, NULL);
     sl_engine_free(&e);
-    sl_config_free(&cfg);
     return rc == 0 ? SL_EXIT_OK : SL_EXIT_RUN_FAILED;
 }

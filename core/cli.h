@@ -50,6 +50,12 @@ int sl_cli_usage_error(const char *msg, const char *cmd);
  * SL_EXIT_USAGE when the config is invalid (message printed). */
 int sl_cli_run_pipeline(const sl_cli *c, const char *file);
 
+/* The same with a config loaded already (borrowed, not freed): each run
+ * `sluice serve` forks runs the config the server held when it started,
+ * whatever the file says by then. Returns SL_EXIT_OK or SL_EXIT_RUN_FAILED. */
+struct sl_pipeline_cfg;
+int sl_cli_run_config(const sl_cli *c, struct sl_pipeline_cfg *cfg);
+
 /* Commands in their own files. Each gets the whole command line and returns
  * an exit status. */
 int sl_cmd_serve(int argc, char **argv);    /* cli_serve.c */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cron.h"
 #include "jsonpos.h"
 #include "log.h"
 #include "textutil.h"
@@ -137,7 +138,8 @@ static char *default_name(const char *file)
 /* ---- pipeline keys ------------------------------------------------------------ */
 
 static const char *const top_keys[] = {"name",       "description", "plugin_path", "dead_letter", "max_errors",
-                                       "batch_size", "state",       "sources",     "transforms",  "sinks"};
+                                       "batch_size", "state",       "sources",     "transforms",  "sinks",
+                                       "schedule",   "timezone",    "overlap",     "catch_up",    "jitter"};
 #define N_TOP_KEYS (sizeof top_keys / sizeof top_keys[0])
 
 static const char *json_kind(const json_t *v)
@@ -195,10 +197,79 @@ static int check_plugin_path(load_ctx *c, json_t *v)
     return 0;
 }
 
+/* ---- scheduling keys (read by `sluice serve`) -------------------------------- */
+
+static int is_schedule_key(const char *key)
+{
+    return strcmp(key, "schedule") == 0 || strcmp(key, "timezone") == 0 || strcmp(key, "overlap") == 0 ||
+           strcmp(key, "catch_up") == 0 || strcmp(key, "jitter") == 0;
+}
+
+/* A string that must be one of two words; *out gets 0 or 1. */
+static int want_choice(load_ctx *c, const char *key, json_t *v, const char *w0, const char *w1, int *out)
+{
+    if (want_string(c, key, v, 1) != 0)
+        return -1;
+    const char *s = json_string_value(v);
+    if (strcmp(s, w0) != 0 && strcmp(s, w1) != 0)
+        return sl_cfg_fail(&c->e, key, NULL, SL_AT_VALUE, "expected \"%s\" or \"%s\", got \"%s\"", w0, w1, s);
+    *out = strcmp(s, w1) == 0;
+    return 0;
+}
+
+static int check_schedule_key(load_ctx *c, const char *key, json_t *v)
+{
+    sl_schedule_cfg *sc = &c->cfg->schedule;
+    char why[256] = "";
+    long long n = 0;
+    if (strcmp(key, "overlap") == 0)
+        return want_choice(c, key, v, "skip", "queue", &sc->overlap);
+    if (strcmp(key, "catch_up") == 0)
+        return want_choice(c, key, v, "none", "once", &sc->catch_up);
+    if (strcmp(key, "jitter") == 0) {
+        if (want_int(c, key, v, 0, SL_JITTER_MAX_S, &n) != 0)
+            return -1;
+        sc->jitter_s = (int)n;
+        return 0;
+    }
+    if (want_string(c, key, v, 1) != 0)
+        return -1;
+    const char *s = json_string_value(v);
+    if (strcmp(key, "schedule") == 0) {
+        sl_cron *cron = NULL;
+        int rc = sl_cron_parse(s, &cron, why, sizeof why);
+        sl_cron_free(&cron);
+        if (rc != SLUICE_OK)
+            return sl_cfg_fail(&c->e, key, NULL, SL_AT_VALUE, "invalid cron expression \"%s\": %s", s, why);
+        return (sc->cron = strdup(s)) ? 0 : sl_cfg_fail(&c->e, key, NULL, SL_AT_VALUE, "out of memory");
+    }
+    sl_tz *tz = NULL; /* timezone */
+    int rc = sl_tz_load(s, &tz, why, sizeof why);
+    sl_tz_free(&tz);
+    if (rc != SLUICE_OK)
+        return sl_cfg_fail(&c->e, key, NULL, SL_AT_VALUE, "%s", why);
+    return (sc->timezone = strdup(s)) ? 0 : sl_cfg_fail(&c->e, key, NULL, SL_AT_VALUE, "out of memory");
+}
+
+/* The other scheduling keys only mean something beside "schedule": one
+ * alone is most likely a misspelt or forgotten schedule. */
+static int check_schedule_needed(load_ctx *c, json_t *root)
+{
+    static const char *const needs[] = {"timezone", "overlap", "catch_up", "jitter"};
+    if (json_object_get(root, "schedule"))
+        return 0;
+    for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++)
+        if (json_object_get(root, needs[i]))
+            return sl_cfg_fail(&c->e, needs[i], NULL, SL_AT_KEY, "only meaningful with a \"schedule\", which is missing");
+    return 0;
+}
+
 static int check_top_key(load_ctx *c, const char *key, json_t *v)
 {
     sl_pipeline_cfg *cfg = c->cfg;
     long long n = 0;
+    if (is_schedule_key(key))
+        return check_schedule_key(c, key, v);
     if (strcmp(key, "name") == 0 || strcmp(key, "dead_letter") == 0 || strcmp(key, "state") == 0)
         return want_string(c, key, v, 1);
     if (strcmp(key, "description") == 0)
@@ -240,6 +311,8 @@ static int check_top(load_ctx *c, json_t *root)
         if (check_top_key(c, key, v) != 0)
             return -1;
     }
+    if (check_schedule_needed(c, root) != 0)
+        return -1;
     static const char *const needed[] = {"sources", "sinks"};
     for (size_t i = 0; i < 2; i++) {
         json_t *list = json_object_get(root, needed[i]);
@@ -652,6 +725,8 @@ void sl_config_free(sl_pipeline_cfg **cfg)
     free(p->name);
     free(p->dead_letter);
     free(p->state);
+    free(p->schedule.cron);
+    free(p->schedule.timezone);
     free(p);
     *cfg = NULL;
 }

@@ -1,7 +1,9 @@
 /* config.h - reading and checking a pipeline file.
  *
  * The file is JSON (read with jansson). Pipeline keys: name, plugin_path,
- * dead_letter, max_errors, batch_size, state, sources, transforms, sinks. Stage keys
+ * dead_letter, max_errors, batch_size, state, sources, transforms, sinks,
+ * and the scheduling keys `sluice serve` reads (schedule, timezone,
+ * overlap, catch_up, jitter; docs/serve.md). Stage keys
  * handled by the core: id, plugin, inputs (transforms and sinks), workers;
  * every other key of a stage is a plugin option, checked against the
  * plugin's option table. Unknown keys are errors.
@@ -36,6 +38,20 @@ typedef struct sl_stage_cfg {
     sl_plugin_handle *plugin; /* owned */
 } sl_stage_cfg;
 
+/* When `sluice serve` runs the pipeline. Checked by sl_config_load (the
+ * cron expression parses, the zone exists); other commands ignore it. */
+enum { SL_OVERLAP_SKIP = 0, SL_OVERLAP_QUEUE = 1 };
+enum { SL_CATCH_UP_NONE = 0, SL_CATCH_UP_ONCE = 1 };
+#define SL_JITTER_MAX_S 86400
+
+typedef struct sl_schedule_cfg {
+    char *cron;     /* owned "schedule", or NULL: the pipeline is not scheduled */
+    char *timezone; /* owned IANA zone name, or NULL: UTC */
+    int overlap;    /* SL_OVERLAP_*: a fire time while the last run still goes on */
+    int catch_up;   /* SL_CATCH_UP_*: a fire time missed while serve was down */
+    int jitter_s;   /* random delay of each run, 0 .. jitter_s seconds */
+} sl_schedule_cfg;
+
 typedef struct sl_pipeline_cfg {
     char *file;        /* owned: the path as given */
     char *dir;         /* owned: absolute folder of the file */
@@ -44,6 +60,7 @@ typedef struct sl_pipeline_cfg {
     char *state;       /* owned absolute path of the state store ("state", default state/NAME.db) */
     long long max_errors; /* -1 = unlimited */
     size_t batch_size;    /* records per batch, default 1000 */
+    sl_schedule_cfg schedule;
     sl_search_path search;
     sl_stage_cfg *stages; /* owned: sources, then transforms, then sinks, each in file order */
     size_t nstages;
