@@ -1,0 +1,84 @@
+/* report_fmt.c - value formatting shared by the text and HTML reports. */
+#include <stdio.h>
+
+#include "report_fmt.h"
+#include "report_model.h"
+
+static const char na[] = "n/a";
+
+const char *sl_rep_fmt_money(int known, sl_dec v, char *buf, size_t len)
+{
+    if (!known) {
+        snprintf(buf, len, "%s", na);
+        return buf;
+    }
+    return sl_dec_format(v, 2, buf, len);
+}
+
+const char *sl_rep_fmt_qty(int known, sl_dec v, char *buf, size_t len)
+{
+    if (!known) {
+        snprintf(buf, len, "%s", na);
+        return buf;
+    }
+    return sl_dec_format(v, 0, buf, len);
+}
+
+const char *sl_rep_fmt_long(int known, long v, char *buf, size_t len)
+{
+    if (known)
+        snprintf(buf, len, "%ld", v);
+    else
+        snprintf(buf, len, "%s", na);
+    return buf;
+}
+
+const char *sl_rep_fmt_pct(int known, double pct, char *buf, size_t len)
+{
+    if (known)
+        snprintf(buf, len, "%.2f %%", pct);
+    else
+        snprintf(buf, len, "%s", na);
+    return buf;
+}
+
+const char *sl_rep_fmt_num(int known, double v, char *buf, size_t len)
+{
+    if (known)
+        snprintf(buf, len, "%.1f", v);
+    else
+        snprintf(buf, len, "%s", na);
+    return buf;
+}
+
+const char *sl_rep_fmt_day(int day, char *buf, size_t len, const char *none)
+{
+    char d[11];
+    if (day == SL_REP_NODAY) {
+        snprintf(buf, len, "%s", none);
+    } else {
+        sl_rep_day_format(day, d);
+        snprintf(buf, len, "%s", d);
+    }
+    return buf;
+}
+
+const char *sl_rep_fmt_period(const sl_report *r, char *buf, size_t len)
+{
+    char a[16], b[16], c[64] = "";
+    int from = r->opts.from, to = r->opts.to;
+    if (r->k.first_day != SL_REP_NODAY)
+        snprintf(c, sizeof c, " (data from %s to %s)", sl_rep_fmt_day(r->k.first_day, a, sizeof a, ""),
+                 sl_rep_fmt_day(r->k.last_day, b, sizeof b, ""));
+    sl_rep_fmt_day(from, a, sizeof a, "");
+    sl_rep_fmt_day(to, b, sizeof b, "");
+    if (from == SL_REP_NODAY && to == SL_REP_NODAY)
+        snprintf(buf, len, "all dates%s", c);
+    else if (to == SL_REP_NODAY)
+        snprintf(buf, len, "from %s%s", a, c);
+    else if (from == SL_REP_NODAY)
+        snprintf(buf, len, "up to %s%s", b, c);
+    else
+        snprintf(buf, len, "%s .. %s%s", a, b, c);
+    return buf;
+}
