@@ -41,7 +41,7 @@ BENCH=0
 PACKAGES=(build-essential cmake pkg-config
     libjansson-dev libzmq3-dev libjemalloc-dev libsqlite3-dev libcurl4-openssl-dev libxml2-dev
     libmicrohttpd-dev libpq-dev
-    sqlite3 python3 jq curl libxml2-utils postgresql openssl tzdata)
+    sqlite3 python3 jq curl libxml2-utils postgresql openssl tzdata chromium)
 BENCH_PACKAGES=(miller time)
 
 QUICKSTART_TABLES=(contacts deals orders inventory)
