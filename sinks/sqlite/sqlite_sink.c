@@ -132,13 +132,14 @@ static int open_db(sqlsink *s, sluice_ctx *ctx)
         sqlsink_fail(ctx, "option checkpoint_pages: expected 0 to 10000000, got %lld", ckpt);
         return SLUICE_EINVAL;
     }
-    char cache_pragma[128];
-    snprintf(cache_pragma, sizeof cache_pragma, "PRAGMA cache_size=-%lld; PRAGMA wal_autocheckpoint=%lld",
-             cache_mb * 1024, ckpt);
+    char cache_pragma[64];
+    snprintf(cache_pragma, sizeof cache_pragma, "PRAGMA cache_size=-%lld", cache_mb * 1024);
     int status = set_wal(s, ctx);
     if (status == SLUICE_OK)
         status = run(s, ctx, cache_pragma, "setting the page cache");
-    return status == SLUICE_OK ? run(s, ctx, pragma, "setting synchronous") : status;
+    if (status == SLUICE_OK)
+        status = run(s, ctx, pragma, "setting synchronous");
+    return status == SLUICE_OK ? sqlsink_ckpt_start(s, ctx, (int)ckpt, pragma) : status;
 }
 
 static void sqlite_fini(void *state)
@@ -147,6 +148,7 @@ static void sqlite_fini(void *state)
     if (!s)
         return;
     sqlsink_streams_free(s); /* finalizes the statements first */
+    sqlsink_ckpt_stop(s, NULL);
     sqlite3_close_v2(s->db);
     sink_buf_free(&s->sql);
     sink_buf_free(&s->text);
@@ -241,6 +243,7 @@ static int sqlite_write(void *state, sluice_ctx *ctx, sluice_batch *b)
 static int sqlite_flush(void *state, sluice_ctx *ctx)
 {
     sqlsink *s = state;
+    sqlsink_ckpt_stop(s, ctx); /* nothing more to write: the last checkpoint is the writer's */
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     if (rc != SQLITE_OK)
         sluice_debug(ctx, "%s: checkpoint: %s", s->path, sqlite3_errmsg(s->db));

@@ -8,6 +8,7 @@
  *                     the unique index behind the key
  *   sqlite_upsert.c   cached INSERT ... ON CONFLICT statements, binding
  *                     record values
+ *   sqlite_checkpoint.c  WAL checkpoints on a thread of their own
  *
  * Everything here runs on the one connection of a sink instance, inside
  * the batch's BEGIN IMMEDIATE transaction, so what the schema code reads
@@ -56,8 +57,12 @@ typedef struct sqlsink_stream {
     sqlsink_stmt cache[SQLSINK_STMT_CACHE];
 } sqlsink_stream;
 
+typedef struct sqlsink_ckpt sqlsink_ckpt;
+
 typedef struct sqlsink {
     sqlite3 *db;               /* owned */
+    sqlsink_ckpt *ckpt;        /* owned; NULL = the writer checkpoints itself */
+    int ckpt_pages;            /* option checkpoint_pages */
     char *path;                /* owned */
     json_t *table_opt;         /* owned copy of option table, or NULL */
     json_t *key_opt;           /* owned copy of option key, or NULL */
@@ -119,5 +124,15 @@ int sqlsink_schema_ready(sqlsink *s, sluice_ctx *ctx, sqlsink_stream *st, json_t
 int sqlsink_upsert(sqlsink *s, sluice_ctx *ctx, sqlsink_stream *st, json_t *rec, char *reason, size_t cap);
 /* Finalizes one cache slot. */
 void sqlsink_stmt_clear(sqlsink_stmt *e);
+
+/* ---- sqlite_checkpoint.c ---- */
+/* Starts checkpointing on a second connection and thread whenever the WAL
+ * holds `threshold` frames (0: only at the end of the run). sync_pragma is
+ * the writer's PRAGMA synchronous, so checkpoints sync as the writer would.
+ * Falls back to SQLite's automatic checkpoint, with a warning, when the
+ * thread cannot start. Returns SLUICE_OK or a negative status. */
+int sqlsink_ckpt_start(sqlsink *s, sluice_ctx *ctx, int threshold, const char *sync_pragma);
+/* Stops the thread and closes its connection (ctx may be NULL). */
+void sqlsink_ckpt_stop(sqlsink *s, sluice_ctx *ctx);
 
 #endif

@@ -267,11 +267,56 @@ static void test_busy_is_retry(void)
     CHECK_STR(q("SELECT count(*) || ':' || sum(new_field) FROM busy"), "2:1");
 }
 
+static long file_size(const char *suffix)
+{
+    char path[600];
+    struct stat st;
+    snprintf(path, sizeof path, "%s%s", dbpath, suffix);
+    return stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* Random keys dirty pages all over the unique index, so each commit adds
+ * many WAL frames. With checkpoint_pages 50 the WAL must stay bounded (the
+ * checkpointer thread, with the writer finishing or taking over), and every
+ * row must be in the database once the sink is closed. */
+static void test_wal_checkpoints(void)
+{
+    sl_harness *h = open_sink("\"table\": \"ck\", \"key\": [\"k\"], \"checkpoint_pages\": 50");
+    CHECK(h != NULL);
+    if (!h)
+        return;
+    unsigned x = 12345;
+    long max_wal = 0;
+    for (int b = 0; b < 120; b++) {
+        harness_batch *hb = harness_batch_new(h);
+        for (int i = 0; i < 200; i++) {
+            char rec[512];
+            x = x * 1103515245u + 12345u;
+            snprintf(rec, sizeof rec, "{\"k\": \"%08x-%04d-%03d\", \"pad\": \"%0200d\"}", x, b, i, i);
+            harness_batch_add_json(hb, "s", rec);
+        }
+        CHECK_INT(harness_write(h, hb), SLUICE_OK);
+        harness_batch_free(&hb);
+        long w = file_size("-wal");
+        if (w > max_wal)
+            max_wal = w;
+    }
+    /* 24,000 rows of ~250 bytes: over 8 MB of WAL frames without
+     * checkpoints. Bounded: 4 x 50 frames before the writer takes over, plus
+     * one commit. */
+    if (!CHECK(max_wal < 2 * 1024 * 1024))
+        fprintf(stderr, "     WAL grew to %ld bytes\n", max_wal);
+    CHECK_INT(harness_flush(h), SLUICE_OK);
+    harness_close(&h);
+    CHECK_STR(q("SELECT count(*) || ':' || count(DISTINCT k) FROM ck"), "24000:24000");
+    CHECK(file_size("-wal") == 0);
+}
+
 static void test_bad_options(void)
 {
     const char *bad[] = {"\"key\": 5", "\"key\": []", "\"key\": [\"a\", \"A\"]", "\"table\": [\"x\"]",
                          "\"table\": {\"s\": 1}", "\"key\": {\"s\": [1]}", "\"synchronous\": \"sometimes\"",
-                         "\"busy_timeout_ms\": -1"};
+                         "\"busy_timeout_ms\": -1", "\"checkpoint_pages\": -1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char opts[1024], *err = NULL;
         snprintf(opts, sizeof opts, "{\"path\": \"%s\", %s}", dbpath, bad[i]);
@@ -300,6 +345,7 @@ int main(void)
     test_identifiers();
     test_existing_table_gets_unique_index();
     test_busy_is_retry();
+    test_wal_checkpoints();
     test_bad_options();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
