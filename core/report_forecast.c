@@ -183,12 +183,22 @@ void sl_rep_forecast_series(const double *y, int n, int first_month, sl_rep_fore
     fit(y, n, first_month, fc->method, fc->value, fc);
     fc->ok = 1;
 }
+/* Whether the series' last month is still in progress: its data ends
+ * before the month does (a nightly report in the middle of a month). */
+static int month_in_progress(const sl_report *r, int month)
+{
+    int last = r->k.last_day;
+    return last != SL_REP_NODAY && sl_rep_day_month(last) == month && sl_rep_day_month(last + 1) == month;
+}
+
 /* The forecast runs on the months from the first to the last one with the
- * basis' activity (orders for revenue, won deals for won value). */
+ * basis' activity (orders for revenue, won deals for won value), leaving
+ * out a last month in progress: the forecast then starts with it. */
 void sl_rep_forecast_compute(sl_report *r)
 {
     memset(&r->fc, 0, sizeof r->fc);
     r->fc.reason = "no monthly revenue or won deals";
+    r->fc.partial_month = -1;
     if (!r->series_basis)
         return;
     int rev = strcmp(r->series_basis, "revenue") == 0;
@@ -200,6 +210,12 @@ void sl_rep_forecast_compute(sl_report *r)
         }
     if (lo > hi)
         return;
+    int partial = month_in_progress(r, r->months[hi].month) ? r->months[hi].month : -1;
+    if (partial >= 0) {
+        if (hi == lo)
+            return;
+        hi--;
+    }
     int n = (int)(hi - lo + 1);
     double *y = malloc((size_t)n * sizeof *y);
     if (!y) {
@@ -214,6 +230,7 @@ void sl_rep_forecast_compute(sl_report *r)
     free(y);
     r->fc.series_lo = lo;
     r->fc.series_n = (size_t)n;
+    r->fc.partial_month = partial;
     int last = r->months[hi].month;
     for (int h = 0; h < SL_REP_HORIZON; h++) {
         r->fc.month[h] = last + 1 + h;

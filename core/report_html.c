@@ -296,6 +296,12 @@ static void forecast_tables(const sl_report *r, FILE *f)
     fprintf(f, "Backtest: the last %d months held out and forecast from the months before them: "
                "<b id=\"forecast-error\">MAE %.2f, MAPE %s</b>.</p>\n",
             fc->holdout, fc->mae, sl_rep_fmt_pct(fc->mape_known, fc->mape, p, sizeof p));
+    if (fc->partial_month >= 0) {
+        sl_rep_month_format(fc->partial_month, m);
+        fprintf(f, "<p class=\"meta\">%s is still in progress (its data ends before the month does): it is left out "
+                   "of the fit and forecast in full.</p>\n",
+                m);
+    }
     fputs("<table id=\"forecast\"><tr><th>Month</th><th>Forecast</th></tr>\n", f);
     for (int h = 0; h < SL_REP_HORIZON; h++) {
         sl_rep_month_format(fc->month[h], m);

@@ -231,6 +231,7 @@ static json_t *forecast_json(const sl_report *r)
                                             jcents(fc->actual[h]), "forecast", jcents(fc->backtest[h])));
     }
     json_object_set_new(o, "months", next);
+    json_object_set_new(o, "partial_month", fc->partial_month >= 0 ? jmonth(fc->partial_month) : json_null());
     json_t *b = json_object();
     json_object_set_new(b, "held_out", bt);
     json_object_set_new(b, "mae", jcents(fc->mae));

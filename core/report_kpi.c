@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "report_model.h"
 
 static int overflow(const char *what)

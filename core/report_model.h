@@ -166,6 +166,7 @@ typedef struct sl_rep_forecast {
     double alpha, beta, gamma; /* the smoothing parameters chosen (Holt-Winters) */
     size_t series_lo;          /* the series fitted: months[series_lo .. series_lo + series_n) */
     size_t series_n;
+    int partial_month; /* the month in progress left out of the fit, or -1 */
 } sl_rep_forecast;
 
 typedef struct sl_report {

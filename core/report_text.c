@@ -187,6 +187,10 @@ static void forecast_text(const sl_report *r, FILE *f)
     sl_rep_month_format(fc->backtest_month[SL_REP_HORIZON - 1], a);
     fprintf(f, "  backtest on %s..%s held out: MAE %.2f, MAPE %s\n", m, a, fc->mae,
             sl_rep_fmt_pct(fc->mape_known, fc->mape, v, sizeof v));
+    if (fc->partial_month >= 0) {
+        sl_rep_month_format(fc->partial_month, m);
+        fprintf(f, "  %s is still in progress: left out of the fit, forecast in full\n", m);
+    }
 }
 
 int sl_rep_write_text(const sl_report *r, FILE *f)

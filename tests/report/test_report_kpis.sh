@@ -118,6 +118,21 @@ expect_eq "$(jq -r '.forecast.months | length' "$J")" 3 "three forecast months"
 expect_eq "$(jq -r '.forecast.backtest.held_out | map(.month) | join(",")' "$J")" "2024-04,2024-05,2024-06" "backtest on the last 3 months"
 expect_ne "$(jq -r '.forecast.backtest.mae' "$J")" null "backtest error reported"
 
+# A month in progress (data up to 2024-08-10) is left out of the fit and
+# forecast in full: a line 100, 110, ... 160 from January to July goes on
+# with 170, 180, 190; the backtest on May..July of a line is exact.
+PARTIAL=$TMP/partial.db
+sql "$PARTIAL" "CREATE TABLE orders (order_id TEXT, customer_id TEXT, created_at TEXT, status TEXT, total TEXT);
+  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 7)
+  INSERT INTO orders SELECT 'P' || i, 'U' || i, date('2024-01-01', '+' || i || ' months'), 'paid', printf('%d.00', 100 + 10 * i) FROM n;
+  INSERT INTO orders VALUES ('P8', 'U1', '2024-08-10', 'paid', '5.00');" >/dev/null
+report partial "$PARTIAL"
+expect_eq "$(jq -r '.forecast.partial_month' "$J")" "2024-08" "the month in progress is named"
+expect_eq "$(jq -r '[.forecast.months[] | .month + "=" + (.value | tostring)] | join(" ")' "$J")" \
+    "2024-08=170 2024-09=180 2024-10=190" "forecast starts with the month in progress"
+expect_eq "$(jq -r '([.forecast.backtest.held_out[].month] | join(",")) + " " + (.forecast.backtest.mae | tostring)' "$J")" \
+    "2024-05,2024-06,2024-07 0" "backtest on the last complete months"
+
 # ---- breakdowns --------------------------------------------------------------
 report by "$DB" --by month,owner --by sector
 expect_eq "$(jq -r '.breakdowns | keys_unsorted | join(",")' "$J")" "month,owner,sector" "asked breakdowns only"
