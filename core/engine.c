@@ -691,6 +691,13 @@ void sl_engine_request_stop(sl_engine *e)
     atomic_store(&e->stopping, 1);
 }
 
+void sl_engine_count_http(sluice_ctx *ctx, int retry)
+{
+    if (!ctx || !ctx->st)
+        return;
+    atomic_fetch_add(retry ? &ctx->st->c.http_retries : &ctx->st->c.http_requests, 1);
+}
+
 /* ---- running -------------------------------------------------------------------- */
 
 /* Values of options marked SECRET are masked in every log line, error and
@@ -816,10 +823,15 @@ static void record_run(sl_engine *e)
     json_t *stages = json_array();
     const char *error = NULL;
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(stages, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "stage", r[i].id, "kind",
-                                                sl_kind_name(r[i].kind), "plugin", r[i].plugin, "in", (json_int_t)r[i].in, "out", (json_int_t)r[i].out,
-                                                "dropped", (json_int_t)r[i].dropped, "rejected", (json_int_t)r[i].dead,
-                                                "elapsed_s", r[i].elapsed));
+        json_t *s = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "stage", r[i].id, "kind",
+                              sl_kind_name(r[i].kind), "plugin", r[i].plugin, "in", (json_int_t)r[i].in, "out",
+                              (json_int_t)r[i].out, "dropped", (json_int_t)r[i].dropped, "rejected",
+                              (json_int_t)r[i].dead, "elapsed_s", r[i].elapsed);
+        if (s && r[i].http_requests) { /* connectors only: the history of file pipelines stays as it was */
+            json_object_set_new(s, "http_requests", json_integer((json_int_t)r[i].http_requests));
+            json_object_set_new(s, "http_retries", json_integer((json_int_t)r[i].http_retries));
+        }
+        json_array_append_new(stages, s);
         if (!error && r[i].error)
             error = r[i].error;
     }
@@ -895,6 +907,8 @@ size_t sl_engine_report(const sl_engine *e, sl_stage_report *out, size_t max)
         out[i].out = atomic_load(&st->c.out);
         out[i].dropped = atomic_load(&st->c.dropped);
         out[i].dead = atomic_load(&st->c.dead);
+        out[i].http_requests = atomic_load(&st->c.http_requests);
+        out[i].http_retries = atomic_load(&st->c.http_retries);
         out[i].elapsed = (st->t_end > 0 ? st->t_end : e->t1) - e->t0;
         out[i].error = st->error;
     }

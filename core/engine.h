@@ -22,6 +22,8 @@ typedef struct sl_counters {
     atomic_ullong dropped; /* filtered out on purpose */
     atomic_ullong dead;    /* rejected: dead-lettered or logged */
     atomic_ullong batches;
+    atomic_ullong http_requests; /* attempts the stage's HTTP clients sent */
+    atomic_ullong http_retries;  /* of which retries after a transient failure */
 } sl_counters;
 
 typedef struct sl_run_opts {
@@ -34,6 +36,7 @@ typedef struct sl_stage_report {
     const char *id, *plugin;
     int kind;
     unsigned long long in, out, dropped, dead;
+    unsigned long long http_requests, http_retries;
     double elapsed; /* seconds the stage was busy from start to its end of stream */
     const char *error; /* borrowed until sl_engine_free, or NULL */
 } sl_stage_report;
@@ -46,6 +49,9 @@ int sl_engine_run(sl_engine *e);
 /* Asks a running engine to stop: sources stop reading, in-flight batches
  * drain, sinks flush. Async-signal-safe. */
 void sl_engine_request_stop(sl_engine *e);
+/* Counts an HTTP attempt (retry 0) or retry (1) of the stage behind ctx,
+ * for the run history and `sluice serve`'s metrics. */
+void sl_engine_count_http(sluice_ctx *ctx, int retry);
 size_t sl_engine_report(const sl_engine *e, sl_stage_report *out, size_t max);
 void sl_engine_free(sl_engine **e);
 

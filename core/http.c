@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "batch.h" /* sl_host_table */
+#include "engine.h" /* sl_engine_count_http */
 #include "http_int.h"
 #include "http_redact.h"
 #include "log.h"
@@ -269,10 +270,12 @@ static int ctx_stop(void *arg) { return sluice_should_stop(arg); }
 static json_t *ctx_kv_get(void *arg, const char *key) { return sluice_kv_get(arg, key); }
 static int ctx_kv_put(void *arg, const char *key, json_t *v) { return sluice_kv_put(arg, key, v); }
 static void ctx_log(void *arg, int level, const char *msg) { sluice_log(arg, level, "%s", msg); }
+static void ctx_count(void *arg, int retry) { sl_engine_count_http(arg, retry); }
 
 sluice_http *sl_http_new(sluice_ctx *ctx, const sluice_http_config *cfg)
 {
-    sl_http_hooks h = {ctx_stop, ctx_kv_get, ctx_kv_put, ctx_log, ctx};
+    sl_http_hooks h = {.should_stop = ctx_stop, .kv_get = ctx_kv_get, .kv_put = ctx_kv_put, .log = ctx_log,
+                       .count = ctx_count, .arg = ctx};
     return sl_http_new_with(cfg, ctx ? &h : NULL);
 }
 

@@ -32,6 +32,7 @@ typedef struct sl_http_hooks {
     json_t *(*kv_get)(void *arg, const char *key);            /* new reference or NULL; may be NULL */
     int (*kv_put)(void *arg, const char *key, json_t *value); /* value borrowed; may be NULL */
     void (*log)(void *arg, int level, const char *msg);       /* NULL: the core logger, stage "http" */
+    void (*count)(void *arg, int retry);                      /* each attempt sent (0), each retry (1); may be NULL */
     void *arg;
 } sl_http_hooks;
 

@@ -243,6 +243,8 @@ static void retry_or_give_up(sluice_http *c, xfer *x, CURLcode cc, double now, d
     sl_http_log(c, SLUICE_LOG_WARN, "%s %s: %s (attempt %d of %d), retrying in %.1f s", x->method, r->pub.url, why,
                 x->tries, x->budget, wait);
     x->ready_at = now + wait;
+    if (c->hooks.count)
+        c->hooks.count(c->hooks.arg, 1);
     if (throttle)
         sl_rate_hold(&c->rate, now, wait); /* the whole client slows down, not just this request */
     x->state = X_WAIT;
@@ -258,6 +260,8 @@ static void after_attempt(sluice_http *c, xfer *x, CURLcode cc, double t0)
     release_slot(c, x);
     double now = sl_http_now();
     x->tries++;
+    if (c->hooks.count)
+        c->hooks.count(c->hooks.arg, 0);
     if (record(x, cc, status) != 0) {
         finish(x, SLUICE_ENOMEM, t0);
         return;
