@@ -1,65 +1,63 @@
 /* report_fmt.c - value formatting shared by the text and HTML reports. */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "report_fmt.h"
 #include "report_model.h"
 
-static const char na[] = "n/a";
+/* printf into buf when known, else "n/a". */
+static const char *known_or_na(int known, char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static const char *known_or_na(int known, char *buf, size_t len, const char *fmt, ...)
+{
+    if (!known) {
+        snprintf(buf, len, "n/a");
+        return buf;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    return buf;
+}
+
+static const char *dec_or_na(int known, sl_dec v, int min_scale, char *buf, size_t len)
+{
+    char d[SL_DEC_BUFSZ];
+    return known_or_na(known, buf, len, "%s", known ? sl_dec_format(v, min_scale, d, sizeof d) : "");
+}
 
 const char *sl_rep_fmt_money(int known, sl_dec v, char *buf, size_t len)
 {
-    if (!known) {
-        snprintf(buf, len, "%s", na);
-        return buf;
-    }
-    return sl_dec_format(v, 2, buf, len);
+    return dec_or_na(known, v, 2, buf, len);
 }
 
 const char *sl_rep_fmt_qty(int known, sl_dec v, char *buf, size_t len)
 {
-    if (!known) {
-        snprintf(buf, len, "%s", na);
-        return buf;
-    }
-    return sl_dec_format(v, 0, buf, len);
+    return dec_or_na(known, v, 0, buf, len);
 }
 
 const char *sl_rep_fmt_long(int known, long v, char *buf, size_t len)
 {
-    if (known)
-        snprintf(buf, len, "%ld", v);
-    else
-        snprintf(buf, len, "%s", na);
-    return buf;
+    return known_or_na(known, buf, len, "%ld", v);
 }
 
 const char *sl_rep_fmt_pct(int known, double pct, char *buf, size_t len)
 {
-    if (known)
-        snprintf(buf, len, "%.2f %%", pct);
-    else
-        snprintf(buf, len, "%s", na);
-    return buf;
+    return known_or_na(known, buf, len, "%.2f %%", pct);
 }
 
 const char *sl_rep_fmt_num(int known, double v, char *buf, size_t len)
 {
-    if (known)
-        snprintf(buf, len, "%.1f", v);
-    else
-        snprintf(buf, len, "%s", na);
-    return buf;
+    return known_or_na(known, buf, len, "%.1f", v);
 }
 
 const char *sl_rep_fmt_day(int day, char *buf, size_t len, const char *none)
 {
-    char d[11];
-    if (day == SL_REP_NODAY) {
-        snprintf(buf, len, "%s", none);
-    } else {
+    char d[11] = "";
+    if (day != SL_REP_NODAY)
         sl_rep_day_format(day, d);
-        snprintf(buf, len, "%s", d);
-    }
+    snprintf(buf, len, "%s", day == SL_REP_NODAY ? none : d);
     return buf;
 }
 

@@ -51,15 +51,20 @@ static sl_rep_group *group_get(sl_rep_breakdown *b, const char *key)
     return &b->v[lo];
 }
 
+static const char *month_key(int day, char buf[8])
+{
+    if (day == SL_REP_NODAY)
+        return "(no date)";
+    sl_rep_month_format(sl_rep_day_month(day), buf);
+    return buf;
+}
+
+/* The group of an order; NULL when `kind` does not apply to orders. */
 static const char *order_key(const sl_report *r, int kind, const sl_rep_order *o, char buf[8])
 {
     const char *s;
     switch (kind) {
-    case SL_REP_BY_MONTH:
-        if (o->day == SL_REP_NODAY)
-            return "(no date)";
-        sl_rep_month_format(sl_rep_day_month(o->day), buf);
-        return buf;
+    case SL_REP_BY_MONTH: return month_key(o->day, buf);
     case SL_REP_BY_SEGMENT: return (s = sl_rep_segment_of(r, o->customer)) ? s : "(unsegmented)";
     case SL_REP_BY_SECTOR: return o->sector ? o->sector : "(unknown)";
     default: return NULL;
@@ -70,11 +75,7 @@ static const char *deal_key(const sl_report *r, int kind, const sl_rep_deal *x, 
 {
     const char *s;
     switch (kind) {
-    case SL_REP_BY_MONTH:
-        if (x->closed_day == SL_REP_NODAY)
-            return "(no date)";
-        sl_rep_month_format(sl_rep_day_month(x->closed_day), buf);
-        return buf;
+    case SL_REP_BY_MONTH: return month_key(x->closed_day, buf);
     case SL_REP_BY_OWNER: return x->owner ? x->owner : "(none)";
     case SL_REP_BY_SEGMENT: return (s = sl_rep_segment_of(r, x->customer)) ? s : "(unsegmented)";
     case SL_REP_BY_SECTOR: return x->sector ? x->sector : "(unknown)";

@@ -165,15 +165,11 @@ static json_t *segments_json(const sl_report *r)
     json_object_set_new(o, "customers", json_integer(r->seg_customers));
     for (int i = 0; i < SL_REP_NSEGMENTS; i++) {
         const sl_rep_segment *s = &r->seg[i];
-        json_t *g = json_object();
-        json_object_set_new(g, "segment", json_string(s->name));
-        json_object_set_new(g, "label", json_string(s->label));
-        json_object_set_new(g, "customers", json_integer(s->customers));
-        json_object_set_new(g, "activities", json_integer(s->actions));
-        json_object_set_new(g, "value", jdec(s->value));
-        json_object_set_new(g, "avg_m_score",
-                            jreal_or_null(s->customers > 0, s->customers ? (double)s->m_sum / s->customers : 0));
-        json_array_append_new(groups, g);
+        double m = s->customers ? (double)s->m_sum / (double)s->customers : 0;
+        json_array_append_new(groups, json_pack("{s:s,s:s,s:I,s:I,s:o,s:o}", "segment", s->name, "label", s->label,
+                                                "customers", (json_int_t)s->customers, "activities",
+                                                (json_int_t)s->actions, "value", jdec(s->value), "avg_m_score",
+                                                jreal_or_null(s->customers > 0, m)));
     }
     json_object_set_new(o, "groups", groups);
     return o;
@@ -187,12 +183,8 @@ static json_t *funnel_json(const sl_report *r)
     json_t *a = json_array();
     for (size_t i = 0; i < r->nfunnel; i++) {
         const sl_rep_stage *s = &r->funnel[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "stage", json_string(s->stage));
-        json_object_set_new(o, "status", json_string(st[s->status]));
-        json_object_set_new(o, "deals", json_integer(s->deals));
-        json_object_set_new(o, "amount", jdec(s->amount));
-        json_array_append_new(a, o);
+        json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:o}", "stage", s->stage, "status", st[s->status], "deals",
+                                           (json_int_t)s->deals, "amount", jdec(s->amount)));
     }
     return a;
 }
@@ -202,14 +194,10 @@ static json_t *monthly_json(const sl_report *r)
     json_t *a = json_array();
     for (size_t i = 0; i < r->nmonths; i++) {
         const sl_rep_month *m = &r->months[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "month", jmonth(m->month));
-        json_object_set_new(o, "orders", json_integer(m->orders));
-        json_object_set_new(o, "revenue", jdec(m->revenue));
-        json_object_set_new(o, "gross_margin", jdec(m->margin));
-        json_object_set_new(o, "deals_won", json_integer(m->won));
-        json_object_set_new(o, "won_value", jdec(m->won_value));
-        json_array_append_new(a, o);
+        json_array_append_new(a, json_pack("{s:o,s:I,s:o,s:o,s:I,s:o}", "month", jmonth(m->month), "orders",
+                                           (json_int_t)m->orders, "revenue", jdec(m->revenue), "gross_margin",
+                                           jdec(m->margin), "deals_won", (json_int_t)m->won, "won_value",
+                                           jdec(m->won_value)));
     }
     return a;
 }

@@ -135,17 +135,34 @@ static void tip(FILE *f, const char *label, const char *series, double v)
     fprintf(f, ": %.2f</title>", v);
 }
 
-void sl_svg_bars(FILE *f, const char *id, const char *title, const char *const *labels, size_t n,
-                 const sl_svg_series *s, size_t ns)
+/* Starts a chart over n labels: its frame and y axis, or "no data" (then
+ * the chart is complete and 0 is returned). */
+static int begin_xy(FILE *f, const char *id, const char *title, size_t n, const sl_svg_series *s, size_t ns, axis *a)
 {
     open_svg(f, id, title, W, H);
     if (!n || !ns) {
         no_data(f, W, H);
         fputs("</svg>\n", f);
-        return;
+        return 0;
     }
-    axis a = series_axis(s, ns, n);
-    y_axis(f, &a);
+    *a = series_axis(s, ns, n);
+    y_axis(f, a);
+    return 1;
+}
+
+static void end_xy(FILE *f, const char *const *labels, size_t n, const sl_svg_series *s, size_t ns)
+{
+    x_labels(f, labels, n);
+    legend(f, s, ns);
+    fputs("</svg>\n", f);
+}
+
+void sl_svg_bars(FILE *f, const char *id, const char *title, const char *const *labels, size_t n,
+                 const sl_svg_series *s, size_t ns)
+{
+    axis a;
+    if (!begin_xy(f, id, title, n, s, ns, &a))
+        return;
     double slot = (W - LEFT - RIGHT) / (double)n, bw = slot * 0.8 / (double)ns;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < ns; j++) {
@@ -156,9 +173,7 @@ void sl_svg_bars(FILE *f, const char *id, const char *title, const char *const *
             tip(f, labels[i], s[j].name, v);
             fputs("</rect>\n", f);
         }
-    x_labels(f, labels, n);
-    legend(f, s, ns);
-    fputs("</svg>\n", f);
+    end_xy(f, labels, n, s, ns);
 }
 
 static void one_line(FILE *f, const axis *a, const char *const *labels, size_t n, const sl_svg_series *s)
@@ -188,19 +203,12 @@ static void one_line(FILE *f, const axis *a, const char *const *labels, size_t n
 void sl_svg_lines(FILE *f, const char *id, const char *title, const char *const *labels, size_t n,
                   const sl_svg_series *s, size_t ns)
 {
-    open_svg(f, id, title, W, H);
-    if (!n || !ns) {
-        no_data(f, W, H);
-        fputs("</svg>\n", f);
+    axis a;
+    if (!begin_xy(f, id, title, n, s, ns, &a))
         return;
-    }
-    axis a = series_axis(s, ns, n);
-    y_axis(f, &a);
     for (size_t j = 0; j < ns; j++)
         one_line(f, &a, labels, n, &s[j]);
-    x_labels(f, labels, n);
-    legend(f, s, ns);
-    fputs("</svg>\n", f);
+    end_xy(f, labels, n, s, ns);
 }
 
 #define ROW 30.0
