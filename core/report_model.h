@@ -1,12 +1,16 @@
 /* report_model.h - what `sluice report` reads from a warehouse and what it
  * computes from it; shared by the report_*.c files (cli_report.c drives them):
  *
- *   report_db.c        opens the warehouse read-only, loads the canonical tables
+ *   report_load.c      loads the canonical tables (through report_db.c: a
+ *                      read-only connection, row loop, lookup tables)
+ *   report_date.c      day numbers and months
+ *   report_dec.c       exact decimals
  *   report_kpi.c       the headline KPIs (orders, margin, deals, cycle, leads)
  *   report_rfm.c       RFM scores and segments, churn
  *   report_group.c     breakdowns (--by), the monthly series, the stage funnel
  *   report_forecast.c  next-3-months forecast and its backtest
- *   report_text.c, report_json.c, report_html.c (+ report_svg.c): output
+ *   report_text.c, report_json.c, report_html.c (+ report_svg.c charts,
+ *   report_fmt.c value formatting): output
  *
  * Ownership: sl_rep_data and sl_report own every string and array they point
  * to; sl_rep_data_free() and sl_report_free() release them. */
@@ -189,13 +193,14 @@ typedef struct sl_report {
     sl_rep_forecast fc;
 } sl_report;
 
-/* report_db.c */
+/* report_load.c */
 /* Opens `path` read-only and loads the canonical tables it has. Returns 0,
  * or -1 with *err (caller frees) set. */
 int sl_rep_load(const char *path, sl_rep_data *d, char **err);
 void sl_rep_data_free(sl_rep_data *d);
 
-/* Day numbers (days since 1970-01-01) from "YYYY-MM-DD..." and back. */
+/* report_date.c: day numbers (days since 1970-01-01) from "YYYY-MM-DD..."
+ * (a longer timestamp is read by its date) and back; months. */
 int sl_rep_day_parse(const char *s, int *day);
 void sl_rep_day_format(int day, char buf[11]);
 void sl_rep_month_format(int month, char buf[8]);
