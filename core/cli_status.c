@@ -180,11 +180,12 @@ static json_t *fetch_runs(const status_opts *o)
 /* The pipelines of the server's answer named in names (all when none). */
 static json_t *pick(json_t *doc, char **names, size_t n, int *rc)
 {
-    json_t *all = json_object_get(doc, "pipelines"), *out = json_array();
+    json_t *all = json_object_get(doc, "pipelines");
     size_t i;
     json_t *p;
     if (n == 0)
         return json_incref(all);
+    json_t *out = json_array();
     for (size_t k = 0; k < n; k++) {
         int found = 0;
         json_array_foreach(all, i, p)
@@ -220,19 +221,8 @@ static void print_in(time_t next)
 
 static void print_run(const json_t *r)
 {
-    unsigned long long read = 0, written = 0, rejected = 0;
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(r, "stages"), i, s)
-    {
-        const char *kind = json_string_value(json_object_get(s, "kind"));
-        unsigned long long out = (unsigned long long)json_integer_value(json_object_get(s, "out"));
-        if (kind && strcmp(kind, "source") == 0)
-            read += out;
-        if (kind && strcmp(kind, "sink") == 0)
-            written += out;
-        rejected += (unsigned long long)json_integer_value(json_object_get(s, "rejected"));
-    }
+    unsigned long long read, written, rejected;
+    sl_history_totals(r, &read, &written, &rejected);
     const char *status = json_string_value(json_object_get(r, "status"));
     const char *err = json_string_value(json_object_get(r, "error"));
     json_t *dur = json_object_get(r, "duration_s");

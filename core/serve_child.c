@@ -163,28 +163,10 @@ static void complete_history(const sl_serve_pipe *p, int wstatus)
     sl_state_close(&st);
 }
 
-static void sum_stages(const json_t *run, unsigned long long *read, unsigned long long *written,
-                       unsigned long long *rejected)
-{
-    size_t i;
-    json_t *s;
-    *read = *written = *rejected = 0;
-    json_array_foreach(json_object_get(run, "stages"), i, s)
-    {
-        const char *kind = json_string_value(json_object_get(s, "kind"));
-        unsigned long long out = (unsigned long long)json_integer_value(json_object_get(s, "out"));
-        if (kind && strcmp(kind, "source") == 0)
-            *read += out;
-        if (kind && strcmp(kind, "sink") == 0)
-            *written += out;
-        *rejected += (unsigned long long)json_integer_value(json_object_get(s, "rejected"));
-    }
-}
-
 static void log_run(const sl_serve_pipe *p, const json_t *run)
 {
     unsigned long long read, written, rejected;
-    sum_stages(run, &read, &written, &rejected);
+    sl_history_totals(run, &read, &written, &rejected);
     const char *status = json_string_value(json_object_get(run, "status"));
     const char *error = json_string_value(json_object_get(run, "error"));
     int ok = status && strcmp(status, "ok") == 0;

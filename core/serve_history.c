@@ -85,6 +85,24 @@ json_t *sl_history_runs(const char *state_path, int limit, char **err)
     return runs;
 }
 
+void sl_history_totals(const json_t *run, unsigned long long *read, unsigned long long *written,
+                       unsigned long long *rejected)
+{
+    size_t i;
+    json_t *s;
+    *read = *written = *rejected = 0;
+    json_array_foreach(json_object_get(run, "stages"), i, s)
+    {
+        const char *kind = json_string_value(json_object_get(s, "kind"));
+        unsigned long long out = (unsigned long long)json_integer_value(json_object_get(s, "out"));
+        if (kind && strcmp(kind, "source") == 0)
+            *read += out;
+        if (kind && strcmp(kind, "sink") == 0)
+            *written += out;
+        *rejected += (unsigned long long)json_integer_value(json_object_get(s, "rejected"));
+    }
+}
+
 time_t sl_history_last_start(const json_t *runs)
 {
     double t;

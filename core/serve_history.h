@@ -29,6 +29,11 @@ void sl_history_format_time(time_t t, const sl_tz *tz, char *buf, size_t len);
  * (malloc'd) when the store cannot be opened. */
 json_t *sl_history_runs(const char *state_path, int limit, char **err);
 
+/* What a run (a history row, borrowed) read, wrote and rejected: the sum
+ * of its sources' "out", of its sinks' "out", of every stage's "rejected". */
+void sl_history_totals(const json_t *run, unsigned long long *read, unsigned long long *written,
+                       unsigned long long *rejected);
+
 /* When the newest run in `runs` (borrowed, newest first) started, or 0. */
 time_t sl_history_last_start(const json_t *runs);
 

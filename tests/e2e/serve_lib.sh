@@ -86,6 +86,11 @@ stop_serve() {
     SERVE_RC=0
     kill -s "$sig" "$SERVE_PID" 2>/dev/null
     wait "$SERVE_PID" || SERVE_RC=$?
+    # sanitizer builds: the runs (children) report here too
+    if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$SERVE_LOG"; then
+        fail "sanitizer report in the serve log"
+        grep -E -A5 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$SERVE_LOG" | head -20 | sed 's/^/  | /'
+    fi
 }
 
 # Kills a server a failed test left behind, so the script ends.
