@@ -122,6 +122,29 @@ size_t norm_utf8_encode(uint32_t cp, char *out)
     return 4;
 }
 
+void norm_utf8_cut(char *s)
+{
+    size_t len = strlen(s), i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = norm_utf8_decode(s + i, len - i, &cp);
+        if (n == 0)
+            break;
+        i += n;
+    }
+    s[i] = '\0';
+}
+
+int norm_json_has(json_t *arr, json_t *v)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach(arr, i, item)
+        if (json_equal(item, v))
+            return 1;
+    return 0;
+}
+
 int norm_utf8_valid(const char *s, size_t len)
 {
     size_t i = 0;

@@ -38,21 +38,6 @@ typedef struct norm_state {
 
 /* ---- reasons ---- */
 
-/* Cuts s before its first byte that is not part of valid UTF-8: cutting
- * text to a buffer can split a character, and jansson refuses such text. */
-static void utf8_cut(char *s)
-{
-    size_t len = strlen(s), i = 0;
-    while (i < len) {
-        uint32_t cp;
-        size_t n = norm_utf8_decode(s + i, len - i, &cp);
-        if (n == 0)
-            break;
-        i += n;
-    }
-    s[i] = '\0';
-}
-
 /* Appends text to a pending reason, "; "-separated, cut at the end of the
  * buffer rather than overflowing it. */
 static void add_reason(pending *p, const char *text)
@@ -68,7 +53,7 @@ static void add_reason(pending *p, const char *text)
         n = room;
     memcpy(p->reason + len, text, n);
     p->reason[len + n] = '\0';
-    utf8_cut(p->reason);
+    norm_utf8_cut(p->reason);
 }
 
 /* "REASON (value "...")": the value is quoted when on_invalid will not
@@ -91,20 +76,10 @@ static void describe(const norm_state *st, json_t *v, const char *reason, const 
         snprintf(out, size, "%s%s", item, reason);
     }
     free(text);
-    utf8_cut(out);
+    norm_utf8_cut(out);
 }
 
 /* ---- computing ---- */
-
-static int same_in_array(json_t *arr, json_t *v)
-{
-    size_t i;
-    json_t *item;
-    json_array_foreach(arr, i, item)
-        if (json_equal(item, v))
-            return 1;
-    return 0;
-}
 
 /* A list field: each item normalised; blank items and (for e-mails and
  * phones) repeats removed; bad items kept as they were (flag) or left out
@@ -133,7 +108,7 @@ static int compute_array(norm_state *st, const norm_field *f, json_t *arr, pendi
             add_reason(p, why);
             p->invalid = 1;
             v = st->plan.on_invalid == NORM_FLAG ? json_incref(item) : NULL;
-        } else if (json_is_null(v) || (dedup && same_in_array(out, v))) {
+        } else if (json_is_null(v) || (dedup && norm_json_has(out, v))) {
             json_decref(v);
             v = NULL;
         }
@@ -219,7 +194,7 @@ static int reject(norm_state *st, sluice_ctx *ctx, sluice_batch *b, size_t i)
         char why[PENDING_REASON_MAX + 128];
         snprintf(why, sizeof why, "%s: invalid %s: %s", st->plan.fields[k].name,
                  norm_kind_name(st->plan.fields[k].kind), st->pend[k].reason);
-        utf8_cut(why);
+        norm_utf8_cut(why);
         return sluice_batch_reject(ctx, b, i, why);
     }
     return SLUICE_OK;

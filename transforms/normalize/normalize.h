@@ -195,6 +195,12 @@ size_t norm_utf8_decode(const char *s, size_t left, uint32_t *cp);
 /* Encodes cp (< 0x110000) into out (room for 4). Returns the length. */
 size_t norm_utf8_encode(uint32_t cp, char *out);
 int norm_utf8_valid(const char *s, size_t len);
+/* Cuts s (NUL-terminated) before its first byte that is not part of valid
+ * UTF-8: cutting text to a buffer can split a character, and jansson
+ * refuses such text. */
+void norm_utf8_cut(char *s);
+/* Does the JSON array hold a value equal to v? */
+int norm_json_has(json_t *arr, json_t *v);
 /* Case mapping of code points: tx_cp_lower / tx_cp_upper in
  * transforms/common/case_map.h. */
 /* White space: ASCII, NBSP and the Unicode space separators, BOM. */
