@@ -89,6 +89,15 @@ before=$(sql "$DB" "SELECT count(*), sum(amount) FROM deals")
 expect_exit 0 "$SLUICE" run -q "$TMP/maven/pipeline.json"
 expect_eq "$(sql "$DB" "SELECT count(*), sum(amount) FROM deals")" "$before" "second run leaves the deals as they were"
 
+# --- a mapping file of one's own, relative to the pipeline, with an override ----------
+sed 's/"system": "maven_crm"/"system": "maven_copy"/' "$SLUICE_BUILD_DIR/mappings/maven_crm.json" >"$TMP/maven/my-mapping.json"
+jq '.name = "maven-own" | .transforms[0].mapping = "my-mapping.json" | .transforms[0].overrides = {"deals.currency": {"const": "EUR"}}
+    | .sinks[0].path = "out/own.db" | .dead_letter = "out/own-dead.jsonl"' \
+    "$TMP/maven/pipeline.json" >"$TMP/maven/own.json"
+expect_exit 0 "$SLUICE" run "$TMP/maven/own.json"
+expect_eq "$(sql "$TMP/maven/out/own.db" "SELECT count(*), min(deal_id) LIKE 'maven_copy:%', min(currency), max(currency) FROM deals")" \
+    "8800|1|EUR|EUR" "own mapping file found beside the pipeline, override applied"
+
 # --- quickstart data through the quickstart mapping ---------------------------------
 mkdir -p "$TMP/qs"
 cat >"$TMP/qs/pipeline.json" <<JSON

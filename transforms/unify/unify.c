@@ -294,7 +294,7 @@ static const sluice_plugin ufy_plugin = {
     .name = "unify",
     .version = UFY_VERSION,
     .description = "map a system's records to the canonical streams (customers, companies, products, stock, "
-                   "orders, order_lines, deals, leads) as a mapping file says",
+                   "orders, order_lines, deals, leads, owners) as a mapping file says",
     .options = ufy_options,
     .init = ufy_init,
     .fini = ufy_fini,

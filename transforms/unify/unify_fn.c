@@ -318,7 +318,7 @@ static int dispatch(ufy_work *w, const ufy_fn *fn, json_t *in, json_t **out)
     }
     json_t *s = as_text(in);
     if (!s)
-        return norm_fail(&w->nw, "expected text or a number, not a %s", json_is_array(in) ? "list" : "object");
+        return norm_fail(&w->nw, "expected text or a number, not %s", json_is_array(in) ? "a list" : "an object");
     int rc = apply_text_fn(w, fn, s, out);
     json_decref(s);
     return rc;
