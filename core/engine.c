@@ -140,7 +140,7 @@ static void thread_done(sl_engine *e)
 static void advance(sl_stage *st)
 {
     while (st->low < st->next) {
-        sl_slot *s = &st->ring[st->low % SL_WINDOW];
+        sl_slot *s = &st->ring[st->low % SL_RING];
         if (s->acks < st->reach)
             break;
         if (s->failed)
@@ -169,12 +169,15 @@ int sl_producer_send(sluice_ctx *ctx)
     ctx->cur = NULL;
     atomic_fetch_add(&st->c.in, b->n);
     pthread_mutex_lock(&st->wlock);
-    while (st->next - st->low >= SL_WINDOW)
+    while (st->next - st->low >= SL_RING || st->inmem >= SL_WINDOW)
         pthread_cond_wait(&st->wcond, &st->wlock);
     b->seq = st->next++;
-    sl_slot *slot = &st->ring[b->seq % SL_WINDOW];
+    sl_slot *slot = &st->ring[b->seq % SL_RING];
     slot->acks = 0;
+    slot->writes = 0;
     slot->failed = 0;
+    if (st->reach > 0)
+        st->inmem++;
     slot->pos = ctx->pos;
     ctx->pos = NULL;
     advance(st); /* a source no sink reads from is acknowledged at once */
@@ -224,13 +227,36 @@ static void compact(sluice_batch *b)
     b->n = j;
 }
 
-/* A sink is done with batch (src, seq): ok when every record of it is
- * durably written or dead-lettered. */
-static void ack(sl_engine *e, uint32_t src, uint64_t seq, int ok)
+/* Counts one delivery of batch (src, seq) as written: its memory is free.
+ * Under the source's wlock. */
+static void count_written(sl_stage *s, sl_slot *slot)
+{
+    if (++slot->writes == s->reach && s->inmem > 0) {
+        s->inmem--;
+        pthread_cond_broadcast(&s->wcond);
+    }
+}
+
+/* A sink wrote batch (src, seq) into its open transaction: not yet
+ * acknowledged, but no longer in memory. */
+static void written(sl_engine *e, uint32_t src, uint64_t seq)
 {
     sl_stage *s = &e->st[src];
     pthread_mutex_lock(&s->wlock);
-    sl_slot *slot = &s->ring[seq % SL_WINDOW];
+    count_written(s, &s->ring[seq % SL_RING]);
+    pthread_mutex_unlock(&s->wlock);
+}
+
+/* A sink is done with batch (src, seq): ok when every record of it is
+ * durably written or dead-lettered. was_written: written() was called for
+ * this delivery already. */
+static void ack(sl_engine *e, uint32_t src, uint64_t seq, int ok, int was_written)
+{
+    sl_stage *s = &e->st[src];
+    pthread_mutex_lock(&s->wlock);
+    sl_slot *slot = &s->ring[seq % SL_RING];
+    if (!was_written)
+        count_written(s, slot);
     slot->acks++;
     if (!ok)
         slot->failed = 1;
@@ -276,6 +302,8 @@ static int write_with_retry(sluice_ctx *ctx, sluice_batch *b)
     unsigned delay_ms = (unsigned)cfg->retry_initial_ms, seed = (unsigned)(uintptr_t)b ^ (unsigned)sl_now_ms();
     for (int attempt = 1;; attempt++) {
         int rc = st->p->write(ctx->state, ctx, b);
+        if (st->p->commit && (rc == SLUICE_REJECTED || (rc == SLUICE_RETRY && ctx->txn_n > 0)))
+            rc = SLUICE_ERROR; /* the open transaction is gone: see commit() in plugin.h */
         if (rc != SLUICE_RETRY || attempt >= cfg->retry_attempts) {
             if (rc == SLUICE_RETRY)
                 sl_log(SLUICE_LOG_ERROR, cfg->id, "giving up after %d attempts", attempt);
@@ -329,8 +357,49 @@ static int write_split(sluice_ctx *ctx, sluice_batch *b)
     return rc == SLUICE_OK ? write_split(ctx, b) : rc;
 }
 
+/* Ends the open transaction of a sink with commit(): commits it, or (the
+ * sink broken) counts it lost; then acknowledges its batches either way. */
+static void sink_commit(sluice_ctx *ctx)
+{
+    sl_stage *st = ctx->st;
+    if (ctx->txn_n == 0)
+        return;
+    int rc = st->broken ? SLUICE_ERROR : st->p->commit(ctx->state, ctx);
+    if (rc == SLUICE_OK) {
+        atomic_fetch_add(&st->c.out, ctx->txn_out);
+    } else {
+        st->lost += ctx->txn_out;
+        if (!st->broken)
+            sl_stage_fail(st, ctx->e, "commit failed: %s", ctx->last_error ? ctx->last_error : sluice_strerror(rc));
+        st->broken = 1;
+    }
+    for (int i = 0; i < ctx->txn_n; i++)
+        ack(ctx->e, ctx->txn_acks[i].src, ctx->txn_acks[i].seq, rc == SLUICE_OK && !ctx->txn_acks[i].failed, 1);
+    ctx->txn_n = 0;
+    ctx->txn_records = ctx->txn_out = 0;
+}
+
+/* The group's batches are in the sink's open transaction: free, and
+ * acknowledged at commit. */
+static void sink_group_into_txn(sluice_ctx *ctx, unsigned long long live, unsigned long long out)
+{
+    for (int i = 0; i < ctx->group_n; i++) {
+        written(ctx->e, ctx->group_acks[i].src, ctx->group_acks[i].seq);
+        ctx->txn_acks[ctx->txn_n].src = ctx->group_acks[i].src;
+        ctx->txn_acks[ctx->txn_n].seq = ctx->group_acks[i].seq;
+        ctx->txn_acks[ctx->txn_n].failed = ctx->group_acks[i].failed;
+        ctx->txn_n++;
+    }
+    ctx->group_n = 0;
+    ctx->txn_records += live;
+    ctx->txn_out += out;
+    if (ctx->txn_n >= SL_TXN_BATCHES || ctx->txn_records >= SL_TXN_RECORDS)
+        sink_commit(ctx);
+}
+
 /* Writes the sink's group (one or more batches of one source merged into
- * one write: one transaction, one commit) and acknowledges each of them. */
+ * one write: one transaction, one commit) and acknowledges each of them;
+ * for a sink with commit(), the write goes into its open transaction. */
 static void sink_flush_group(sluice_ctx *ctx)
 {
     sl_stage *st = ctx->st;
@@ -345,6 +414,11 @@ static void sink_flush_group(sluice_ctx *ctx)
     } else {
         unsigned long long dead_before = atomic_load(&st->c.dead);
         int rc = write_split(ctx, b);
+        if (rc == SLUICE_OK && st->p->commit) {
+            sl_batch_free(&ctx->group);
+            sink_group_into_txn(ctx, live, live - (atomic_load(&st->c.dead) - dead_before));
+            return;
+        }
         if (rc == SLUICE_OK) {
             atomic_fetch_add(&st->c.out, live - (atomic_load(&st->c.dead) - dead_before));
             ok = 1;
@@ -356,8 +430,9 @@ static void sink_flush_group(sluice_ctx *ctx)
     }
     sl_batch_free(&ctx->group);
     for (int i = 0; i < ctx->group_n; i++)
-        ack(ctx->e, ctx->group_acks[i].src, ctx->group_acks[i].seq, ok && !ctx->group_acks[i].failed);
+        ack(ctx->e, ctx->group_acks[i].src, ctx->group_acks[i].seq, ok && !ctx->group_acks[i].failed, 0);
     ctx->group_n = 0;
+    sink_commit(ctx); /* the sink broke: what its transaction held is lost too */
 }
 
 /* A sink does not write each batch as it comes: while more batches of the
@@ -450,6 +525,7 @@ static void finish_worker(sluice_ctx *ctx)
         }
     }
     sink_flush_group(ctx);
+    sink_commit(ctx);
     if (st->kind == SLUICE_SINK && !st->broken && st->p->flush) {
         int rc = st->p->flush(ctx->state, ctx);
         if (rc != SLUICE_OK)
@@ -469,10 +545,14 @@ static void *worker_main(void *arg)
     while (eos < ctx->st->eos_expected) {
         sl_msg_hdr h;
         sluice_batch *b = NULL;
-        /* with a sink group pending, only look: an empty queue writes it */
-        int rc = recv_msg(ctx->pull, &h, &b, ctx->group ? ZMQ_DONTWAIT : 0);
+        /* with a sink group or transaction pending, only look: an empty
+         * queue writes the group, and then commits the transaction */
+        int rc = recv_msg(ctx->pull, &h, &b, ctx->group || ctx->txn_n ? ZMQ_DONTWAIT : 0);
         if (rc == 1) {
-            sink_flush_group(ctx);
+            if (ctx->group)
+                sink_flush_group(ctx);
+            else
+                sink_commit(ctx);
             continue;
         }
         if (rc != 0) {
@@ -952,7 +1032,7 @@ void sl_engine_free(sl_engine **pe)
         free(st->threads);
         free(st->down);
         free(st->error);
-        for (size_t k = 0; k < SL_WINDOW; k++)
+        for (size_t k = 0; k < SL_RING; k++)
             json_decref(st->ring[k].pos);
         json_decref(st->cursor);
         json_decref(st->commit_pos);

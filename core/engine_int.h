@@ -13,7 +13,12 @@
 #include "state.h"
 
 #define SL_HWM 4             /* batches queued per socket pipe */
-#define SL_WINDOW 8          /* batches of one source in flight before it waits */
+#define SL_WINDOW 8          /* batches of one source in memory before it waits */
+#define SL_RING 64           /* batches of one source not yet acknowledged: a
+                                sink with transactions (plugin commit()) frees
+                                batches at once and acknowledges at commit */
+#define SL_TXN_BATCHES 48    /* such a sink commits after this many batches */
+#define SL_TXN_RECORDS 60000 /* ... or records, at the latest */
 #define SL_BATCH_BYTES (1u << 20) /* raw text per batch before it is sent */
 #define SL_FLUSH_MS 200      /* a partial batch older than this is sent */
 #define SL_COMMIT_MS 200     /* how often committed positions reach the state store */
@@ -72,6 +77,16 @@ struct sluice_ctx {
         int failed;
     } group_acks[SL_GROUP_MAX]; /* the batches in it, to acknowledge after the write */
     int group_n;
+    /* sinks with commit(): batches written into the open transaction, to
+     * acknowledge at commit */
+    struct {
+        uint32_t src;
+        uint64_t seq;
+        int failed;
+    } txn_acks[SL_TXN_BATCHES + SL_GROUP_MAX];
+    int txn_n;
+    unsigned long long txn_records; /* live records written into it */
+    unsigned long long txn_out;     /* of which not dead-lettered */
     char *last_error;        /* last sluice_set_error() text (owned) */
 };
 
@@ -79,6 +94,7 @@ struct sluice_ctx {
  * that may be committed once it, and all before it, are acknowledged. */
 typedef struct sl_slot {
     unsigned acks;
+    unsigned writes; /* deliveries written (memory freed), <= reach */
     int failed;
     json_t *pos; /* owned */
 } sl_slot;
@@ -106,8 +122,9 @@ struct sl_stage {
     /* sources: batches in flight and cursor commits, under wlock */
     pthread_mutex_t wlock;
     pthread_cond_t wcond;
-    sl_slot ring[SL_WINDOW]; /* seq % SL_WINDOW, for low <= seq < next */
+    sl_slot ring[SL_RING];   /* seq % SL_RING, for low <= seq < next */
     uint64_t low, next;      /* lowest unacknowledged seq; next seq to send */
+    unsigned inmem;          /* batches sent and not yet written by every sink */
     unsigned reach;          /* deliveries of each batch to sinks (paths) */
     int stuck;               /* a batch failed: the cursor stops before it */
     json_t *cursor;          /* committed by the last run (owned), or NULL */

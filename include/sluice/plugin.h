@@ -173,7 +173,22 @@ typedef struct sluice_plugin {
     /* Sinks: called once after the last batch; may be NULL. */
     int (*flush)(void *state, sluice_ctx *ctx);
 
-    void *reserved[8]; /* zero; room to grow without breaking old plugins */
+    /* since 1.3 -- sinks with transactions that may span batches; NULL for
+     * the usual one-write-one-commit sink. When set, write() puts the batch
+     * into the sink's open transaction (beginning one when none is open)
+     * and returns without committing; the core calls commit() when it wants
+     * what was written so far durable (its input queue ran dry, or enough
+     * batches are waiting) and acknowledges those batches only when commit()
+     * returns SLUICE_OK. Fewer, bigger commits for a sink that is the
+     * bottleneck, with no more memory: written batches are freed at once.
+     * Such a write() returns SLUICE_RETRY only when it began the transaction
+     * itself (nothing earlier was undone), never SLUICE_REJECTED; any other
+     * failure, or a failed commit(), must leave the transaction rolled back:
+     * the core then fails the run, and as the batches were never
+     * acknowledged, the next run reads them again. */
+    int (*commit)(void *state, sluice_ctx *ctx);
+
+    void *reserved[7]; /* zero; room to grow without breaking old plugins */
 } sluice_plugin;
 
 /* The entry symbol every plugin exports. */

@@ -11,8 +11,9 @@
  *   sqlite_checkpoint.c  WAL checkpoints on a thread of their own
  *
  * Everything here runs on the one connection of a sink instance, inside
- * the batch's BEGIN IMMEDIATE transaction, so what the schema code reads
- * from the database cannot change under it. */
+ * a BEGIN IMMEDIATE transaction that spans batches until the core asks for
+ * a commit, so what the schema code reads from the database cannot change
+ * under it. */
 #ifndef SQLSINK_H
 #define SQLSINK_H
 
@@ -63,6 +64,7 @@ typedef struct sqlsink {
     sqlite3 *db;               /* owned */
     sqlsink_ckpt *ckpt;        /* owned; NULL = the writer checkpoints itself */
     int ckpt_pages;            /* option checkpoint_pages */
+    int in_txn;                /* a transaction is open (see sqlite_write) */
     char *path;                /* owned */
     json_t *table_opt;         /* owned copy of option table, or NULL */
     json_t *key_opt;           /* owned copy of option key, or NULL */

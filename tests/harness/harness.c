@@ -683,11 +683,22 @@ int harness_process(sl_harness *h, harness_batch *b)
     return h->desc->process(h->state, &h->ctx, &b->handle);
 }
 
-int harness_write(sl_harness *h, harness_batch *b)
+int harness_write_open(sl_harness *h, harness_batch *b)
 {
     if (!h->desc->write)
         return SLUICE_EINVAL;
     return h->desc->write(h->state, &h->ctx, &b->handle);
+}
+
+int harness_commit(sl_harness *h)
+{
+    return h->desc->commit ? h->desc->commit(h->state, &h->ctx) : SLUICE_OK;
+}
+
+int harness_write(sl_harness *h, harness_batch *b)
+{
+    int rc = harness_write_open(h, b);
+    return rc == SLUICE_OK ? harness_commit(h) : rc;
 }
 
 int harness_flush(sl_harness *h)

@@ -91,9 +91,14 @@ int harness_batch_add_json(harness_batch *b, const char *stream, const char *jso
 int harness_batch_set_origin(harness_batch *b, const char *origin, uint64_t line);
 
 /* Calls the plugin's process() / write() with the batch and returns what it
- * returned. */
+ * returned. For a sink with commit() (ABI 1.3), harness_write() then commits
+ * as the core does when its queue runs dry: the batch is durable when it
+ * returns SLUICE_OK. harness_write_open() leaves the transaction open, and
+ * harness_commit() commits it (SLUICE_OK for sinks without commit()). */
 int harness_process(sl_harness *h, harness_batch *b);
 int harness_write(sl_harness *h, harness_batch *b);
+int harness_write_open(sl_harness *h, harness_batch *b);
+int harness_commit(sl_harness *h);
 /* Calls the sink's flush() if it has one; SLUICE_OK otherwise. */
 int harness_flush(sl_harness *h);
 
