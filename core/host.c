@@ -199,6 +199,36 @@ static int h_batch_append(sluice_batch *b, const char *stream, json_t *record)
     return sl_batch_push(b, s, record, NULL, 0) == 0 ? SLUICE_OK : SLUICE_ENOMEM;
 }
 
+static int h_batch_replace_as(sluice_batch *b, size_t i, const char *stream, json_t *record)
+{
+    const char *s = stream ? sl_intern(stream) : NULL;
+    if (i >= b->n || (stream && !s)) {
+        json_decref(record);
+        return i >= b->n ? SLUICE_EINVAL : SLUICE_ENOMEM;
+    }
+    int rc = h_batch_replace(b, i, record);
+    if (rc == SLUICE_OK && s)
+        b->recs[i].stream = s;
+    return rc;
+}
+
+static int h_batch_append_from(sluice_batch *b, size_t i, const char *stream, json_t *record)
+{
+    if (i >= b->n || !json_is_object(record)) {
+        json_decref(record);
+        return SLUICE_EINVAL;
+    }
+    /* read before the push, which may move recs */
+    const char *origin = b->recs[i].origin;
+    uint64_t line = b->recs[i].line;
+    const char *s = sl_intern(stream ? stream : b->recs[i].stream);
+    if (!s) {
+        json_decref(record);
+        return SLUICE_ENOMEM;
+    }
+    return sl_batch_push(b, s, record, origin, line) == 0 ? SLUICE_OK : SLUICE_ENOMEM;
+}
+
 int sl_batch_reject_rec(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason)
 {
     if (i >= b->n || (b->recs[i].state != SL_REC_LIVE && b->recs[i].state != SL_REC_RAW))
@@ -321,4 +351,6 @@ const sluice_host sl_host_table = {
     .http_response_free = sl_http_response_free,
     .add_secret = sl_http_add_secret,
     .state_dir = h_state_dir,
+    .batch_replace_as = h_batch_replace_as,
+    .batch_append_from = h_batch_append_from,
 };

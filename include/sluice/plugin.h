@@ -287,6 +287,11 @@ typedef struct sluice_host {
      * stage may keep files of its own (e.g. the identity transform's store).
      * Borrowed, valid for the run. Use sluice_state_dir(). */
     const char *(*state_dir)(sluice_ctx *ctx);
+    /* since 1.3 -- transforms that turn a record into records of other
+     * streams (unify: an order into orders and order_lines). Use the
+     * wrappers sluice_batch_replace_as() and sluice_batch_append_from(). */
+    int (*batch_replace_as)(sluice_batch *b, size_t i, const char *stream, json_t *record);
+    int (*batch_append_from)(sluice_batch *b, size_t i, const char *stream, json_t *record);
 } sluice_host;
 
 struct sluice_handle_head {
@@ -387,6 +392,16 @@ static inline const char *sluice_state_dir(sluice_ctx *ctx)
     return sluice_host_minor(ctx) >= 3 ? sluice_host_of_ctx(ctx)->state_dir(ctx) : NULL;
 }
 
+/* Replaces record i and its stream (stream copied; NULL keeps it); the
+ * record keeps its place and its origin (file and line) for later dead
+ * letters. Steals record. On a host older than 1.3 the record is dropped
+ * and appended instead. */
+static inline int sluice_batch_replace_as(sluice_batch *b, size_t i, const char *stream, json_t *record);
+/* Appends record on stream (copied) with the origin of record i, so a later
+ * stage rejecting it still names the input's file and line. Steals record.
+ * On a host older than 1.3 it is a plain sluice_batch_append(). */
+static inline int sluice_batch_append_from(sluice_batch *b, size_t i, const char *stream, json_t *record);
+
 static inline size_t sluice_batch_count(const sluice_batch *b) { return sluice_host_of_batch(b)->batch_count(b); }
 static inline json_t *sluice_batch_record(sluice_batch *b, size_t i) { return sluice_host_of_batch(b)->batch_record(b, i); }
 static inline const char *sluice_batch_stream(const sluice_batch *b, size_t i)
@@ -406,6 +421,19 @@ static inline int sluice_batch_replace(sluice_batch *b, size_t i, json_t *record
 static inline int sluice_batch_append(sluice_batch *b, const char *stream, json_t *record)
 {
     return sluice_host_of_batch(b)->batch_append(b, stream, record);
+}
+static inline int sluice_batch_replace_as(sluice_batch *b, size_t i, const char *stream, json_t *record)
+{
+    const sluice_host *h = sluice_host_of_batch(b);
+    if (h->abi_minor >= 3)
+        return h->batch_replace_as(b, i, stream, record);
+    h->batch_drop(b, i);
+    return h->batch_append(b, stream, record);
+}
+static inline int sluice_batch_append_from(sluice_batch *b, size_t i, const char *stream, json_t *record)
+{
+    const sluice_host *h = sluice_host_of_batch(b);
+    return h->abi_minor >= 3 ? h->batch_append_from(b, i, stream, record) : h->batch_append(b, stream, record);
 }
 static inline int sluice_batch_reject(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason)
 {

@@ -332,6 +332,53 @@ static int host_batch_append(sluice_batch *b, const char *stream, json_t *record
     return SLUICE_OK;
 }
 
+static int host_batch_replace_as(sluice_batch *b, size_t i, const char *stream, json_t *record)
+{
+    harness_batch *hb = hb_of(b);
+    if (i >= hb->n)
+        harness_bug("batch_replace_as", i, hb->n);
+    char *copy = stream ? strdup(stream) : NULL;
+    if (stream && !copy) {
+        json_decref(record);
+        return SLUICE_ENOMEM;
+    }
+    int rc = host_batch_replace(b, i, record);
+    if (rc == SLUICE_OK && copy) {
+        free(hb->slots[i].stream);
+        hb->slots[i].stream = copy;
+        copy = NULL;
+    }
+    free(copy);
+    return rc;
+}
+
+static int host_batch_append_from(sluice_batch *b, size_t i, const char *stream, json_t *record)
+{
+    harness_batch *hb = hb_of(b);
+    if (i >= hb->n)
+        harness_bug("batch_append_from", i, hb->n);
+    char *origin = hb->slots[i].origin ? strdup(hb->slots[i].origin) : NULL;
+    uint64_t line = hb->slots[i].line;
+    int rc = host_batch_append(b, stream ? stream : hb->slots[i].stream, record);
+    if (rc == SLUICE_OK) {
+        hb->slots[hb->n - 1].origin = origin;
+        hb->slots[hb->n - 1].line = line;
+    } else {
+        free(origin);
+    }
+    return rc;
+}
+
+static const char *harness_state_folder;
+
+void harness_set_state_dir(const char *dir) { harness_state_folder = dir; }
+
+static const char *host_state_dir(sluice_ctx *ctx)
+{
+    (void)ctx;
+    return harness_state_folder;
+}
+
 static int host_batch_reject(sluice_ctx *ctx, sluice_batch *b, size_t i, const char *reason)
 {
     harness_batch *hb = hb_of(b);
@@ -372,6 +419,9 @@ static const sluice_host harness_host = {
     .batch_replace = host_batch_replace,
     .batch_append = host_batch_append,
     .batch_reject = host_batch_reject,
+    .state_dir = host_state_dir,
+    .batch_replace_as = host_batch_replace_as,
+    .batch_append_from = host_batch_append_from,
 };
 
 /* ---- Opening: descriptor and options ------------------------------------------- */

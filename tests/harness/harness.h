@@ -99,6 +99,9 @@ int harness_process(sl_harness *h, harness_batch *b);
 int harness_write(sl_harness *h, harness_batch *b);
 int harness_write_open(sl_harness *h, harness_batch *b);
 int harness_commit(sl_harness *h);
+/* What sluice_state_dir() answers plugins (borrowed; default NULL, as from
+ * a host older than ABI 1.3). */
+void harness_set_state_dir(const char *dir);
 /* Calls the sink's flush() if it has one; SLUICE_OK otherwise. */
 int harness_flush(sl_harness *h);
 

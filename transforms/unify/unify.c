@@ -157,23 +157,18 @@ static int run_output(ufy_state *st, const ufy_output *o)
     return rc;
 }
 
-/* The first pending record of the input's own stream takes its slot. */
+/* The first pending record takes the input's slot, with its stream; the
+ * others follow it. All keep the input's file and line, so a later stage
+ * rejecting one still names where it came from; nothing counts as dropped. */
 static int commit(ufy_state *st, sluice_batch *b, size_t i)
 {
-    const char *in_stream = sluice_batch_stream(b, i);
-    size_t keep = st->npend;
-    int rc = SLUICE_OK;
-    for (size_t k = 0; k < st->npend && keep == st->npend; k++)
-        if (in_stream && strcmp(st->pend[k].stream, in_stream) == 0)
-            keep = k;
-    if (keep < st->npend)
-        rc = sluice_batch_replace(b, i, st->pend[keep].rec);
-    else
+    if (st->npend == 0) {
         sluice_batch_drop(b, i);
-    for (size_t k = 0; k < st->npend; k++) {
-        if (k == keep)
-            continue;
-        int r = sluice_batch_append(b, st->pend[k].stream, st->pend[k].rec);
+        return SLUICE_OK;
+    }
+    int rc = sluice_batch_replace_as(b, i, st->pend[0].stream, st->pend[0].rec);
+    for (size_t k = 1; k < st->npend; k++) {
+        int r = sluice_batch_append_from(b, i, st->pend[k].stream, st->pend[k].rec);
         if (rc == SLUICE_OK)
             rc = r;
     }
