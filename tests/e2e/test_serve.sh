@@ -33,7 +33,24 @@ probe_pipeline "$TMP/badcron.json" badcron "0 0 31 4 *"
 expect_exit 2 "$SLUICE" serve --listen 127.0.0.1:0 "$TMP/badcron.json"
 expect_contains "$ERR" "badcron.json:5:15: schedule: invalid cron expression \"0 0 31 4 *\": day-of-month: 31 never occurs in month 4"
 
-probe_pipeline "$TMP/tick.json" tick "*/2 * * * * *"
+probe_pipeline "$TMP/badkeys.json" badkeys "@daily" '"timezone": "Europe/Berln"'
+expect_exit 2 "$SLUICE" validate "$TMP/badkeys.json"
+expect_contains "$ERR" "badkeys.json:6:15: timezone: unknown time zone 'Europe/Berln'"
+probe_pipeline "$TMP/badkeys.json" badkeys "@daily" '"overlap": "wait", "jitter": 5'
+expect_exit 2 "$SLUICE" validate "$TMP/badkeys.json"
+expect_contains "$ERR" "overlap: expected \"skip\" or \"queue\", got \"wait\""
+probe_pipeline "$TMP/badkeys.json" badkeys "@daily" '"jitter": 86401'
+expect_exit 2 "$SLUICE" validate "$TMP/badkeys.json"
+expect_contains "$ERR" "jitter: expected an integer from 0 to 86400"
+probe_pipeline "$TMP/badkeys.json" badkeys "@daily" '"jitter": 5'
+sed -i '/"schedule"/d' "$TMP/badkeys.json"
+expect_exit 2 "$SLUICE" validate "$TMP/badkeys.json"
+expect_contains "$ERR" "jitter: only meaningful with a \"schedule\", which is missing"
+expect_exit 0 "$SLUICE" status "$TMP/plain.json"
+expect_contains "$OUT" "schedule  none"
+
+probe_pipeline "$TMP/tick.json" tick "*/2 * * * * *" '"timezone": "Europe/Moscow", "catch_up": "once", "jitter": 0'
+expect_exit 0 "$SLUICE" validate "$TMP/tick.json"
 expect_exit 2 "$SLUICE" serve --listen 0.0.0.0:0 "$TMP/tick.json"
 expect_contains "$ERR" "needs a bearer token"
 SLUICE_SERVE_TOKEN=short expect_exit 2 "$SLUICE" serve --listen 127.0.0.1:0 "$TMP/tick.json"

@@ -73,6 +73,7 @@ expect_eq "$(curl -s "$BASE/runs?pipeline=gated" | jq '.pipelines[0].running.pid
     "the server still follows the run it started"
 touch "$TMP/gated.gate"
 wait_until "gated's first run ended" 10 at_least 1 finished_runs "$TMP/pipes/gated.json"
+wait_until "the server saw it end" 10 idle gated
 expect_eq "$(jq -r .tag "$TMP/gated.out.jsonl" | sort -u)" old "the running run finished under the old config"
 expect_eq "$(http POST /pipelines/gated/run)" 202 "start gated again"
 wait_until "gated's second run ended" 10 at_least 2 finished_runs "$TMP/pipes/gated.json"
