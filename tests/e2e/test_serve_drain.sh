@@ -9,6 +9,7 @@
 
 cursor_n() { "$SLUICE" state show --json "$TMP/drain.json" 2>/dev/null | jq -r '.cursors.src.cursor.n // 0'; }
 lines_of() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
+health_says() { curl -s "$BASE/health" | jq -e --arg r "$1" '.reason == $r'; }
 
 # drain: 10 records, waits at a gate after 4 even when asked to stop ("hold")
 probe_pipeline "$TMP/drain.json" drain "0 0 1 1 *" "" \
@@ -21,8 +22,10 @@ expect_eq "$(http POST /pipelines/drain/run)" 202 "start drain"
 wait_until "drain's first 4 records are committed" 15 at_least 4 cursor_n
 
 kill -TERM "$SERVE_PID"
-wait_until "serve logs that it drains" 10 grep -q "waiting for 1 run to drain and commit" "$SERVE_LOG"
 sigterm_at=$(date +%s.%N)
+# (a run of ticker may be going on at that moment too, and end at once)
+wait_until "serve logs that it drains" 10 grep -qE "no more runs start; waiting for [12] runs? to drain and commit" "$SERVE_LOG"
+wait_until "only drain's run is left" 10 health_says "stopping: waiting for 1 run to drain"
 expect_eq "$(http GET /health)" 503 "/health while draining: 503"
 expect_eq "$(jq -r .reason "$TMP/body")" "stopping: waiting for 1 run to drain" "/health gives the reason"
 expect_eq "$(http POST /pipelines/ticker/run)" 503 "no run starts on request while stopping"

@@ -43,6 +43,8 @@ wait_until "two more fire times passed" 10 at_least $((skips + 2)) metric 'sluic
 expect_eq "$(grep -c 'pipeline queued: the run due at' "$SERVE_LOG")" 1 "queued holds one waiting run, however many fire times pass"
 expect_eq "$(lines_of "$TMP/queued.started")" 1 "queued runs once at a time"
 expect_eq "$(metric 'sluice_runs_skipped_total{pipeline="queued"}')" 0 "nothing of queued was skipped"
+expect_eq "$(http POST /pipelines/queued/run)" 202 "a request while queued runs: 202"
+expect_contains "$TMP/body" "queued already"
 touch "$TMP/queued.gate"
 wait_until "the queued run followed the first at once" 10 grep -q "pipeline queued: run started (queued" "$SERVE_LOG"
 wait_until "queued ran twice" 10 at_least 2 finished_runs "$TMP/queued.json"
