@@ -135,6 +135,17 @@ static harness_batch *run_lines(sl_harness *h)
     return b;
 }
 
+/* A batch of records {stream, JSON text} through h (process() must
+ * succeed); the caller frees it. */
+static harness_batch *feed(sl_harness *h, size_t n, const char *const recs[][2])
+{
+    harness_batch *b = harness_batch_new(h);
+    for (size_t i = 0; i < n; i++)
+        harness_batch_add_json(b, recs[i][0], recs[i][1]);
+    CHECK_INT(harness_process(h, b), SLUICE_OK);
+    return b;
+}
+
 static const char *field(harness_batch *b, size_t i, const char *f)
 {
     return json_string_value(json_object_get(harness_batch_get(b, i), f));
@@ -200,11 +211,10 @@ static void test_csv_sum(void)
     sl_harness *h = open_lookup(opts);
     if (!CHECK(h != NULL))
         return;
-    harness_batch *b = harness_batch_new(h);
-    harness_batch_add_json(b, "order_lines", "{\"sku\": \"A1\"}");
-    harness_batch_add_json(b, "order_lines", "{\"sku\": \"B2\", \"as_of\": \"mine\"}");
-    harness_batch_add_json(b, "order_lines", "{\"sku\": \"Q\"}");
-    CHECK_INT(harness_process(h, b), SLUICE_OK);
+    harness_batch *b = feed(h, 3, (const char *const[][2]){
+        { "order_lines", "{\"sku\": \"A1\"}" },
+        { "order_lines", "{\"sku\": \"B2\", \"as_of\": \"mine\"}" },
+        { "order_lines", "{\"sku\": \"Q\"}" } });
     CHECK_STR(field(b, 0, "stock_qty"), "13.5"); /* main (the later row: 6) + north 7.5 */
     CHECK_STR(field(b, 0, "as_of"), "w");        /* from the first row by row id: A1|main */
     CHECK_STR(field(b, 1, "stock_qty"), "1");
@@ -295,18 +305,16 @@ static void test_stream_hold(void)
     sl_harness *h = open_lookup(opts);
     if (!CHECK(h != NULL))
         return;
-    harness_batch *b = harness_batch_new(h);
-    harness_batch_add_json(b, "order_lines", "{\"sku\": \"A1\", \"qty\": 2, \"unit_price\": \"3.00\"}");
-    harness_batch_add_json(b, "order_lines", "{\"sku\": \"NEVER\", \"qty\": 1, \"unit_price\": \"1\"}");
-    harness_batch_add_json(b, "orders", "{\"order_id\": 1}");
-    CHECK_INT(harness_process(h, b), SLUICE_OK);
+    harness_batch *b = feed(h, 3, (const char *const[][2]){
+        { "order_lines", "{\"sku\": \"A1\", \"qty\": 2, \"unit_price\": \"3.00\"}" },
+        { "order_lines", "{\"sku\": \"NEVER\", \"qty\": 1, \"unit_price\": \"1\"}" },
+        { "orders", "{\"order_id\": 1}" } });
     CHECK_INT((int)harness_batch_count(b), 1); /* both lines held */
     CHECK_INT((int)harness_batch_dropped(b), 2);
     harness_batch_free(&b);
 
-    b = harness_batch_new(h);
-    harness_batch_add_json(b, "products", "{\"sku\": \"A1\", \"cost\": \"1.25\", \"name\": \"w\"}");
-    CHECK_INT(harness_process(h, b), SLUICE_OK);
+    b = feed(h, 1, (const char *const[][2]){
+        { "products", "{\"sku\": \"A1\", \"cost\": \"1.25\", \"name\": \"w\"}" } });
     CHECK_INT((int)harness_batch_count(b), 2); /* the product, then the line */
     CHECK_STR(harness_batch_stream(b, 1), "order_lines");
     CHECK_STR(field(b, 1, "cost"), "1.25");
@@ -314,9 +322,8 @@ static void test_stream_hold(void)
     harness_batch_free(&b);
 
     /* a later line for A1 is filled at once */
-    b = harness_batch_new(h);
-    harness_batch_add_json(b, "order_lines", "{\"sku\": \"A1\", \"qty\": 1, \"unit_price\": \"2\"}");
-    CHECK_INT(harness_process(h, b), SLUICE_OK);
+    b = feed(h, 1, (const char *const[][2]){
+        { "order_lines", "{\"sku\": \"A1\", \"qty\": 1, \"unit_price\": \"2\"}" } });
     CHECK_STR(field(b, 0, "margin"), "0.75");
     harness_batch_free(&b);
     harness_close(&h);
@@ -325,9 +332,8 @@ static void test_stream_hold(void)
     h = open_lookup(opts);
     if (!CHECK(h != NULL))
         return;
-    b = harness_batch_new(h);
-    harness_batch_add_json(b, "order_lines", "{\"sku\": \"A1\", \"qty\": 1, \"unit_price\": \"2\"}");
-    CHECK_INT(harness_process(h, b), SLUICE_OK);
+    b = feed(h, 1, (const char *const[][2]){
+        { "order_lines", "{\"sku\": \"A1\", \"qty\": 1, \"unit_price\": \"2\"}" } });
     CHECK_INT((int)harness_batch_count(b), 2);
     CHECK_STR(field(b, 0, "cost"), "1.25");
     CHECK_STR(field(b, 1, "sku"), "NEVER");
@@ -336,9 +342,8 @@ static void test_stream_hold(void)
     free(m);
     harness_batch_free(&b);
     /* and only once */
-    b = harness_batch_new(h);
-    harness_batch_add_json(b, "orders", "{\"order_id\": 2}");
-    CHECK_INT(harness_process(h, b), SLUICE_OK);
+    b = feed(h, 1, (const char *const[][2]){
+        { "orders", "{\"order_id\": 2}" } });
     CHECK_INT((int)harness_batch_count(b), 1);
     harness_batch_free(&b);
     harness_close(&h);
@@ -355,13 +360,11 @@ static void test_unclean_end(void)
     sl_harness *h = open_lookup(opts);
     if (!CHECK(h != NULL))
         return;
-    harness_batch *b = harness_batch_new(h);
-    harness_batch_add_json(b, "order_lines", "{\"sku\": \"K\", \"line\": 1}");
-    harness_process(h, b);
+    harness_batch *b = feed(h, 1, (const char *const[][2]){
+        { "order_lines", "{\"sku\": \"K\", \"line\": 1}" } });
     harness_batch_free(&b);
-    b = harness_batch_new(h);
-    harness_batch_add_json(b, "products", "{\"sku\": \"K\", \"cost\": \"2\"}");
-    harness_process(h, b);
+    b = feed(h, 1, (const char *const[][2]){
+        { "products", "{\"sku\": \"K\", \"cost\": \"2\"}" } });
     CHECK_INT((int)harness_batch_count(b), 2);
     harness_batch_free(&b);
     harness_request_stop(h); /* the run fails or is interrupted */
@@ -370,9 +373,8 @@ static void test_unclean_end(void)
     h = open_lookup(opts);
     if (!CHECK(h != NULL))
         return;
-    b = harness_batch_new(h);
-    harness_batch_add_json(b, "orders", "{\"x\": 1}");
-    harness_process(h, b);
+    b = feed(h, 1, (const char *const[][2]){
+        { "orders", "{\"x\": 1}" } });
     CHECK_INT((int)harness_batch_count(b), 2);
     CHECK_STR(field(b, 1, "cost"), "2");
     harness_batch_free(&b);
@@ -382,9 +384,8 @@ static void test_unclean_end(void)
     h = open_lookup(opts);
     if (!CHECK(h != NULL))
         return;
-    b = harness_batch_new(h);
-    harness_batch_add_json(b, "orders", "{\"x\": 1}");
-    harness_process(h, b);
+    b = feed(h, 1, (const char *const[][2]){
+        { "orders", "{\"x\": 1}" } });
     CHECK_INT((int)harness_batch_count(b), 1);
     harness_batch_free(&b);
     harness_close(&h);
