@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "serve.h"
@@ -109,38 +108,11 @@ static int parse_listen(sl_serve_opts *o, const char *arg)
 
 /* ---- the token --------------------------------------------------------------------------- */
 
-static char *read_token_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "sluice: --token-file %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    struct stat sb;
-    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 0077))
-        fprintf(stderr, "sluice: warning: %s is readable by other users; chmod 600 it\n", path);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, f);
-    fclose(f);
-    if (n < 0) {
-        free(line);
-        fprintf(stderr, "sluice: --token-file %s is empty\n", path);
-        return NULL;
-    }
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
-        line[--n] = '\0';
-    return line;
-}
-
 /* The token from --token-file, else $SLUICE_SERVE_TOKEN; checks it and the
  * rule that only loopback goes without one. Returns 0 or SL_EXIT_USAGE. */
 static int setup_token(sl_serve_opts *o, const char *token_file)
 {
-    const char *env = getenv("SLUICE_SERVE_TOKEN");
-    if (token_file && !(o->token = read_token_file(token_file)))
-        return SL_EXIT_USAGE;
-    if (!o->token && env && *env && !(o->token = strdup(env)))
+    if (sl_serve_token(token_file, 1, &o->token) != 0)
         return SL_EXIT_USAGE;
     if (o->token && strlen(o->token) < SL_TOKEN_MIN) {
         fprintf(stderr, "sluice: the bearer token has %zu characters; use at least %d (e.g. `openssl rand -hex 32`)\n",

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "cron.h"
+#include "serve.h"
 #include "serve_history.h"
 #include "textutil.h"
 
@@ -109,33 +110,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
     return add;
 }
 
-static char *token_for(const status_opts *o)
-{
-    if (o->token_file) {
-        FILE *f = fopen(o->token_file, "r");
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n = f ? getline(&line, &cap, f) : -1;
-        if (f)
-            fclose(f);
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
-            line[--n] = '\0';
-        if (n <= 0) {
-            free(line);
-            fprintf(stderr, "sluice: cannot read a token from %s\n", o->token_file);
-            return NULL;
-        }
-        return line;
-    }
-    const char *env = getenv("SLUICE_SERVE_TOKEN");
-    return env && *env ? strdup(env) : NULL;
-}
-
 /* GET SERVER/runs?limit=N; the document, or NULL with the reason printed. */
 static json_t *fetch_runs(const status_opts *o)
 {
-    char *token = token_for(o);
-    if (o->token_file && !token)
+    char *token = NULL;
+    if (sl_serve_token(o->token_file, 0, &token) != 0)
         return NULL;
     size_t ulen = strlen(o->server);
     while (ulen && o->server[ulen - 1] == '/')

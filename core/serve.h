@@ -102,6 +102,13 @@ sl_serve_pipe *sl_serve_find(const sl_serve *s, const char *name);
 /* Frees p (its run must be over). */
 void sl_serve_pipe_free(sl_serve_pipe **p);
 
+/* ---- serve_token.c -------------------------------------------------------------- */
+/* The endpoint's bearer token: the first line of token_file when given
+ * (warn_perms: warn when other users may read it), else
+ * $SLUICE_SERVE_TOKEN. Returns 0 with *out a new string or NULL (no token
+ * configured), or -1 with the reason printed. */
+int sl_serve_token(const char *token_file, int warn_perms, char **out);
+
 /* ---- serve_child.c -------------------------------------------------------------- */
 /* Forks the run of p. Returns 0 with p->pid set, or -1 with a message in
  * err. */

@@ -181,6 +181,40 @@ static void write_server(FILE *f, const sl_metrics_server *srv, size_t npipes)
     fprintf(f, "sluice_serve_config_last_reload_timestamp_seconds %.3f\n", srv->reload_at);
 }
 
+/* The one-value-per-pipeline families after sluice_runs_total. */
+enum { P_SKIPPED, P_RUNNING, P_QUEUED, P_NEXT, P_LAST_OK, P_LAST_FAILED, P_LAST_DURATION };
+
+static const struct {
+    const char *name, *type, *help;
+    int field; /* P_* */
+} pipe_families[] = {
+    {"sluice_runs_skipped_total", "counter",
+     "Fire times skipped because the previous run was still going on (overlap \"skip\").", P_SKIPPED},
+    {"sluice_pipeline_running", "gauge", "1 while a run of the pipeline goes on.", P_RUNNING},
+    {"sluice_pipeline_queued", "gauge", "1 while a run waits for the running one (overlap \"queue\").", P_QUEUED},
+    {"sluice_pipeline_next_run_timestamp_seconds", "gauge", "When the next scheduled run starts.", P_NEXT},
+    {"sluice_last_success_timestamp_seconds", "gauge",
+     "When the last successful run ended (0: never), from the run history.", P_LAST_OK},
+    {"sluice_last_failure_timestamp_seconds", "gauge",
+     "When the last failed or interrupted run ended (0: never), from the run history.", P_LAST_FAILED},
+    {"sluice_last_run_duration_seconds", "gauge", "How long the last finished run took.", P_LAST_DURATION},
+};
+
+/* The value of `field` for one pipeline; 0 when it has none yet. */
+static int pipe_field(const sl_metrics_view *v, int field, double *out)
+{
+    switch (field) {
+    case P_SKIPPED: *out = (double)v->m->skipped; break;
+    case P_RUNNING: *out = v->running != 0; break;
+    case P_QUEUED: *out = v->queued != 0; break;
+    case P_NEXT: *out = (double)v->next; break;
+    case P_LAST_OK: *out = v->m->last_success; break;
+    case P_LAST_FAILED: *out = v->m->last_failure; break;
+    default: *out = v->m->last_duration; return v->m->last_duration >= 0;
+    }
+    return 1;
+}
+
 static void write_runs(FILE *f, const sl_metrics_view *v, size_t n)
 {
     head(f, "sluice_runs_total", "counter", "Finished runs by status (ok, failed, interrupted) since serve started.");
@@ -189,31 +223,17 @@ static void write_runs(FILE *f, const sl_metrics_view *v, size_t n)
             pipe_label(f, "sluice_runs_total", v[i].pipeline);
             fprintf(f, ",status=\"%s\"} %llu\n", status_names[s], v[i].m->runs[s]);
         }
-    head(f, "sluice_runs_skipped_total", "counter",
-         "Fire times skipped because the previous run was still going on (overlap \"skip\").");
-    for (size_t i = 0; i < n; i++)
-        pipe_count(f, "sluice_runs_skipped_total", v[i].pipeline, v[i].m->skipped);
-    head(f, "sluice_pipeline_running", "gauge", "1 while a run of the pipeline goes on.");
-    for (size_t i = 0; i < n; i++)
-        pipe_count(f, "sluice_pipeline_running", v[i].pipeline, (unsigned long long)(v[i].running != 0));
-    head(f, "sluice_pipeline_queued", "gauge", "1 while a run waits for the running one (overlap \"queue\").");
-    for (size_t i = 0; i < n; i++)
-        pipe_count(f, "sluice_pipeline_queued", v[i].pipeline, (unsigned long long)(v[i].queued != 0));
-    head(f, "sluice_pipeline_next_run_timestamp_seconds", "gauge", "When the next scheduled run starts.");
-    for (size_t i = 0; i < n; i++)
-        pipe_value(f, "sluice_pipeline_next_run_timestamp_seconds", v[i].pipeline, (double)v[i].next);
-    head(f, "sluice_last_success_timestamp_seconds", "gauge",
-         "When the last successful run ended (0: never), from the run history.");
-    for (size_t i = 0; i < n; i++)
-        pipe_value(f, "sluice_last_success_timestamp_seconds", v[i].pipeline, v[i].m->last_success);
-    head(f, "sluice_last_failure_timestamp_seconds", "gauge",
-         "When the last failed or interrupted run ended (0: never), from the run history.");
-    for (size_t i = 0; i < n; i++)
-        pipe_value(f, "sluice_last_failure_timestamp_seconds", v[i].pipeline, v[i].m->last_failure);
-    head(f, "sluice_last_run_duration_seconds", "gauge", "How long the last finished run took.");
-    for (size_t i = 0; i < n; i++)
-        if (v[i].m->last_duration >= 0)
-            pipe_value(f, "sluice_last_run_duration_seconds", v[i].pipeline, v[i].m->last_duration);
+    for (size_t k = 0; k < sizeof pipe_families / sizeof pipe_families[0]; k++) {
+        head(f, pipe_families[k].name, pipe_families[k].type, pipe_families[k].help);
+        for (size_t i = 0; i < n; i++) {
+            double value;
+            if (!pipe_field(&v[i], pipe_families[k].field, &value))
+                continue;
+            pipe_label(f, pipe_families[k].name, v[i].pipeline);
+            /* counts, flags and the next fire time are whole numbers */
+            fprintf(f, pipe_families[k].field < P_LAST_OK ? "} %.0f\n" : "} %.3f\n", value);
+        }
+    }
 }
 
 static void write_durations(FILE *f, const sl_metrics_view *v, size_t n)
