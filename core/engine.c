@@ -89,6 +89,16 @@ static int recv_msg(void *sock, sl_msg_hdr *h, sluice_batch **b, int flags)
     return n == (int)sizeof *b ? 0 : -1;
 }
 
+/* Whether a message arrives on sock within timeout_ms. */
+static int readable(void *sock, long timeout_ms)
+{
+    zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+    int n;
+    while ((n = zmq_poll(&it, 1, timeout_ms)) < 0 && errno == EINTR)
+        ;
+    return n > 0;
+}
+
 /* Sends `b` (owned) to every downstream stage of ctx; the last one gets the
  * batch itself, the others a deep copy. */
 static int forward(sluice_ctx *ctx, const size_t *down, size_t ndown, sluice_batch *b)
@@ -383,6 +393,8 @@ static void sink_commit(sluice_ctx *ctx)
  * acknowledged at commit. */
 static void sink_group_into_txn(sluice_ctx *ctx, unsigned long long live, unsigned long long out)
 {
+    if (ctx->txn_n == 0)
+        ctx->txn_t0 = sl_now_ms();
     for (int i = 0; i < ctx->group_n; i++) {
         written(ctx->e, ctx->group_acks[i].src, ctx->group_acks[i].seq);
         ctx->txn_acks[ctx->txn_n].src = ctx->group_acks[i].src;
@@ -545,14 +557,22 @@ static void *worker_main(void *arg)
     while (eos < ctx->st->eos_expected) {
         sl_msg_hdr h;
         sluice_batch *b = NULL;
-        /* with a sink group or transaction pending, only look: an empty
-         * queue writes the group, and then commits the transaction */
-        int rc = recv_msg(ctx->pull, &h, &b, ctx->group || ctx->txn_n ? ZMQ_DONTWAIT : 0);
-        if (rc == 1) {
-            if (ctx->group)
-                sink_flush_group(ctx);
-            else
+        /* with a sink group pending, only look: an empty queue writes it;
+         * an open transaction waits for more batches until it is
+         * SL_TXN_MS old, then commits */
+        int flags = 0;
+        if (ctx->group) {
+            flags = ZMQ_DONTWAIT;
+        } else if (ctx->txn_n) {
+            uint64_t age = sl_now_ms() - ctx->txn_t0;
+            if (age >= SL_TXN_MS || !readable(ctx->pull, (long)(SL_TXN_MS - age))) {
                 sink_commit(ctx);
+                continue;
+            }
+        }
+        int rc = recv_msg(ctx->pull, &h, &b, flags);
+        if (rc == 1) {
+            sink_flush_group(ctx);
             continue;
         }
         if (rc != 0) {

@@ -18,7 +18,8 @@
                                 sink with transactions (plugin commit()) frees
                                 batches at once and acknowledges at commit */
 #define SL_TXN_BATCHES 48    /* such a sink commits after this many batches */
-#define SL_TXN_RECORDS 60000 /* ... or records, at the latest */
+#define SL_TXN_RECORDS 60000 /* ... or records, */
+#define SL_TXN_MS 500        /* ... or when its transaction is this old */
 #define SL_BATCH_BYTES (1u << 20) /* raw text per batch before it is sent */
 #define SL_FLUSH_MS 200      /* a partial batch older than this is sent */
 #define SL_COMMIT_MS 200     /* how often committed positions reach the state store */
@@ -85,6 +86,7 @@ struct sluice_ctx {
         int failed;
     } txn_acks[SL_TXN_BATCHES + SL_GROUP_MAX];
     int txn_n;
+    uint64_t txn_t0;                /* sl_now_ms() when it began */
     unsigned long long txn_records; /* live records written into it */
     unsigned long long txn_out;     /* of which not dead-lettered */
     char *last_error;        /* last sluice_set_error() text (owned) */

@@ -177,8 +177,8 @@ typedef struct sluice_plugin {
      * the usual one-write-one-commit sink. When set, write() puts the batch
      * into the sink's open transaction (beginning one when none is open)
      * and returns without committing; the core calls commit() when it wants
-     * what was written so far durable (its input queue ran dry, or enough
-     * batches are waiting) and acknowledges those batches only when commit()
+     * what was written so far durable (the transaction is 500 ms old, or
+     * holds enough batches) and acknowledges those batches only when commit()
      * returns SLUICE_OK. Fewer, bigger commits for a sink that is the
      * bottleneck, with no more memory: written batches are freed at once.
      * Such a write() returns SLUICE_RETRY only when it began the transaction

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sinks whose transactions span batches (ABI 1.3 commit()): the core writes
-# several batches into one transaction while the sink is the bottleneck,
-# commits when its queue runs dry or enough batches wait, and acknowledges
+# several batches into one transaction, commits when it is 500 ms old or
+# enough batches wait, and acknowledges
 # (so the cursor moves) only after the commit. A failed commit fails the
 # run, and its records are read again by the next one.
 . "$(dirname "$0")/lib.sh"
