@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "http_int.h"
+#include "xorshift.h"
 
 /* Transport errors that say nothing about the request itself: the next
  * attempt, on a new connection, may well succeed. */
@@ -63,15 +64,9 @@ double sl_http_retry_after(const char *v, double now_real)
     return s > 0 ? s : 0;
 }
 
-/* xorshift64*: jitter needs spread, not cryptographic quality. */
 static double next_unit(sluice_http *c)
 {
-    uint64_t x = c->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    c->rng = x;
-    return (double)((x * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0; /* [0, 1) */
+    return (double)(sl_xorshift64s(&c->rng) >> 11) / 9007199254740992.0; /* [0, 1) */
 }
 
 /* "Full jitter": uniform in [0, min(max, initial * 2^(n-1))], which spreads

@@ -4,19 +4,11 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "xorshift.h"
 
 #define SL_SCHED_MISSED_CAP 1000
 
-/* xorshift64*: the jitter needs spread, not secrecy. */
-static uint64_t next_random(sl_sched *s)
-{
-    uint64_t x = s->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    s->rng = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
+static uint64_t next_random(sl_sched *s) { return sl_xorshift64s(&s->rng); }
 
 static time_t draw_jitter(sl_sched *s)
 {
