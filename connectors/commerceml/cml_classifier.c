@@ -42,7 +42,7 @@ static int emit_group(cml_file *f, group *g, const char *parent_path)
     if (g->id == NULL)
         return cml_reject(f, CML_S_GROUPS, NULL, g->line, "group (Группа) without Ид");
     json_t *entry = json_pack("{s:s*, s:s}", "name", g->name, "path", g->path);
-    if (entry == NULL || json_object_set_new(f->p->groups, g->id, entry) != 0)
+    if (entry == NULL || json_object_set_new_nocheck(f->p->groups, g->id, entry) != 0)
         return SLX_ENOMEM;
     json_t *rec = json_pack("{s:s, s:s*, s:s?, s:s}", "id", g->id, "name", g->name, "parent_id", g->parent_id,
                             "path", g->path);
@@ -116,7 +116,7 @@ static json_t *value_list(cml_file *f, const xmlNode *n)
             continue;
         const char *vid = slx_child_text(c, "ИдЗначения", &f->p->t1);
         const char *val = slx_child_text(c, "Значение", &f->p->t2);
-        if (vid != NULL && val != NULL && json_object_set_new(values, vid, json_string(val)) != 0) {
+        if (vid != NULL && val != NULL && json_object_set_new_nocheck(values, vid, json_string_nocheck(val)) != 0) {
             json_decref(values);
             return NULL;
         }
@@ -132,7 +132,7 @@ int cml_read_property(cml_file *f, const xmlNode *n)
     json_t *values = value_list(f, n);
     const char *name = slx_child_text(n, "Наименование", &f->p->t1);
     json_t *entry = values != NULL ? json_pack("{s:s*, s:o}", "name", name, "values", values) : NULL;
-    if (entry == NULL || json_object_set_new(f->p->props, id, entry) != 0)
+    if (entry == NULL || json_object_set_new_nocheck(f->p->props, id, entry) != 0)
         return SLX_ENOMEM;
     return SLX_OK;
 }
@@ -158,7 +158,7 @@ int cml_read_price_type(cml_file *f, const xmlNode *n)
     const char *cur = slx_child_text(n, "Валюта", &p->t2);
     int rc = SLX_OK;
     json_t *entry = json_pack("{s:s*, s:s*}", "name", name, "currency", cur);
-    if (entry == NULL || json_object_set_new(p->price_types, id, entry) != 0)
+    if (entry == NULL || json_object_set_new_nocheck(p->price_types, id, entry) != 0)
         rc = SLX_ENOMEM;
     if (rc == SLX_OK && f->types_declared++ == 0)
         rc = set_owned(&p->first_type, id);
@@ -175,5 +175,5 @@ int cml_read_warehouse(cml_file *f, const xmlNode *n)
     const char *name = slx_child_text(n, "Наименование", &f->p->t1);
     if (id == NULL || name == NULL)
         return f->p->t3.oom || f->p->t1.oom ? SLX_ENOMEM : SLX_OK;
-    return json_object_set_new(f->p->warehouses, id, json_string(name)) == 0 ? SLX_OK : SLX_ENOMEM;
+    return json_object_set_new_nocheck(f->p->warehouses, id, json_string_nocheck(name)) == 0 ? SLX_OK : SLX_ENOMEM;
 }

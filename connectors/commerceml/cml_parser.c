@@ -59,8 +59,8 @@ int cml_emit(cml_file *f, int s, json_t *rec, long line)
         return SLX_ENOMEM;
     const char *cat = s == CML_S_GROUPS ? f->classifier_id : f->catalog_id;
     int full = s == CML_S_GROUPS ? f->groups_full : f->full_refresh;
-    if ((cat != NULL && json_object_set_new(rec, "catalog_id", json_string(cat)) != 0) ||
-        json_object_set_new(rec, "full_refresh", json_boolean(full)) != 0) {
+    if ((cat != NULL && json_object_set_new_nocheck(rec, "catalog_id", json_string_nocheck(cat)) != 0) ||
+        json_object_set_new_nocheck(rec, "full_refresh", json_boolean(full)) != 0) {
         json_decref(rec);
         return SLX_ENOMEM;
     }

@@ -267,11 +267,13 @@ const char *slx_decimal_add(const char *a, const char *b, slx_buf *out)
     return out->p;
 }
 
+/* _nocheck: the text comes from libxml2, which hands out validated UTF-8
+ * only (see connectors/commerceml/cml_items.c). */
 int slx_set_str(json_t *obj, const char *key, const char *s)
 {
     if (s == NULL || s[0] == '\0')
         return 0;
-    return json_object_set_new(obj, key, json_string(s));
+    return json_object_set_new_nocheck(obj, key, json_string_nocheck(s));
 }
 
 int slx_set_decimal(json_t *obj, const char *key, const char *s, slx_buf *tmp)
@@ -279,7 +281,7 @@ int slx_set_decimal(json_t *obj, const char *key, const char *s, slx_buf *tmp)
     if (s == NULL || s[0] == '\0')
         return 0;
     const char *d = slx_decimal(s, tmp);
-    return json_object_set_new(obj, key, json_string(d != NULL ? d : s));
+    return json_object_set_new_nocheck(obj, key, json_string_nocheck(d != NULL ? d : s));
 }
 
 int slx_set_bool(json_t *obj, const char *key, const char *s)
@@ -287,8 +289,8 @@ int slx_set_bool(json_t *obj, const char *key, const char *s)
     if (s == NULL)
         return 0;
     if (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0)
-        return json_object_set_new(obj, key, json_true());
+        return json_object_set_new_nocheck(obj, key, json_true());
     if (strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0)
-        return json_object_set_new(obj, key, json_false());
+        return json_object_set_new_nocheck(obj, key, json_false());
     return 0;
 }
