@@ -69,9 +69,9 @@ const char *slx_decimal(const char *s, slx_buf *b);
  * decimals. */
 const char *slx_decimal_add(const char *a, const char *b, slx_buf *out);
 
-/* json_object_set_new(obj, key, json_string(s)) when s is a non-empty
- * string; nothing otherwise. Returns 0, or -1 when memory ran out (or the
- * text is not UTF-8, which libxml2 never hands out). */
+/* Sets obj[key] = s when s is a non-empty string; nothing otherwise. key
+ * and s must be valid UTF-8, as everything libxml2 hands out is: they are
+ * not checked again. Returns 0, or -1 when memory ran out. */
 int slx_set_str(json_t *obj, const char *key, const char *s);
 /* Same with the value given as a decimal string when it parses
  * (slx_decimal), the original text otherwise. */
