@@ -6,7 +6,10 @@
  * missing table leaves its have_* flag 0 so the KPIs that need it come out
  * null. Money is read as text and summed exactly (report_dec.c), never as
  * SQLite REAL. Joins to companies and customers are lookups in sorted
- * tables (report_db.c), so repeated names can never duplicate rows. */
+ * tables (report_db.c), so repeated names can never duplicate rows.
+ * Customer ids an identity transform merged away (identity_merges) are
+ * read as the id they ended in: rows written before a merge keep the old
+ * id, and one person must not count as two customers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +18,7 @@
 
 typedef struct sectors {
     sl_rep_kvtab by_id, by_name, cust_company;
+    sl_rep_kvtab merged; /* customer id merged away -> the id it ended in */
 } sectors;
 
 /* The row callbacks' argument: where the rows go. */
@@ -51,6 +55,7 @@ static void free_sectors(sectors *s)
     sl_rep_kv_free(&s->by_id);
     sl_rep_kv_free(&s->by_name);
     sl_rep_kv_free(&s->cust_company);
+    sl_rep_kv_free(&s->merged);
 }
 
 static char *dup_or_null(const char *s, int *bad)
@@ -61,6 +66,42 @@ static char *dup_or_null(const char *s, int *bad)
     if (!c)
         *bad = 1;
     return c;
+}
+
+/* identity_merges (from_id -> into_id, docs/unified-model.md), chains
+ * followed to their end; UNION stops on a (damaged) cycle, whose ids then
+ * stay as they are. */
+static int load_merges(sl_rep_db *L, sl_rep_kvtab *merged)
+{
+    char f[32], t[32];
+    const char *m = "identity_merges";
+    if (!sl_rep_db_has_table(L, m) || strcmp(COL(L, m, "from_id", f), "NULL") == 0 ||
+        strcmp(COL(L, m, "into_id", t), "NULL") == 0)
+        return 0;
+    return sl_rep_kv_load(L,
+                          sl_strfmt("WITH RECURSIVE r(orig, cur) AS (SELECT %s, %s FROM %s UNION "
+                                    "SELECT r.orig, x.%s FROM r JOIN %s x ON x.%s = r.cur) "
+                                    "SELECT orig, cur FROM r WHERE cur NOT IN (SELECT %s FROM %s WHERE %s IS NOT NULL)",
+                                    f, t, m, t, m, f, f, m, f),
+                          0, merged);
+}
+
+/* The id `id` ended in after merges (borrowed), or id itself. */
+static const char *final_id(const sectors *s, const char *id)
+{
+    const char *to = sl_rep_kv_get(&s->merged, id);
+    return to ? to : id;
+}
+
+/* Column i as sl_rep_db_text() reads it, a merged-away id replaced. */
+static char *customer_text(const sectors *s, sqlite3_stmt *st, int i, int *bad)
+{
+    char *id = sl_rep_db_text(st, i, bad);
+    const char *to = id ? sl_rep_kv_get(&s->merged, id) : NULL;
+    if (!to)
+        return id;
+    free(id);
+    return dup_or_null(to, bad);
 }
 
 /* ---- orders and their lines ------------------------------------------------------ */
@@ -88,11 +129,14 @@ static int order_row(sl_rep_db *L, sqlite3_stmt *st, void *arg)
     o->id = sl_rep_db_text(st, 0, &bad);
     if (!o->id && !bad) /* an order without an id cannot be told apart from others */
         bad = !(o->id = sl_strfmt("(row %zu)", d->norders));
-    o->customer = sl_rep_db_text(st, 1, &bad);
+    o->customer = customer_text(k->sec, st, 1, &bad);
     o->day = sl_rep_db_day(st, 2);
     o->counted = !is_excluded_status((const char *)sqlite3_column_text(st, 3));
     o->has_total = sl_rep_db_dec(L, st, 4, &o->total) == 1;
-    const char *company = sl_rep_kv_get(&k->sec->cust_company, (const char *)sqlite3_column_text(st, 5));
+    const char *cid = (const char *)sqlite3_column_text(st, 5);
+    const char *company = sl_rep_kv_get(&k->sec->cust_company, final_id(k->sec, cid));
+    if (!company) /* the row under the old id may be the one with the company */
+        company = sl_rep_kv_get(&k->sec->cust_company, cid);
     o->sector = dup_or_null(sl_rep_kv_get(&k->sec->by_name, company), &bad);
     return bad ? -1 : 0;
 }
@@ -198,7 +242,7 @@ static int deal_row(sl_rep_db *L, sqlite3_stmt *st, void *arg)
     if (!sector)
         sector = sl_rep_kv_get(&k->sec->by_name, (const char *)sqlite3_column_text(st, 5));
     x->sector = dup_or_null(sector, &bad);
-    x->customer = sl_rep_db_text(st, 6, &bad);
+    x->customer = customer_text(k->sec, st, 6, &bad);
     x->closed_day = sl_rep_db_day(st, 7);
     x->active_day = sl_rep_db_day(st, 8);
     x->engaged = sqlite3_column_int(st, 9);
@@ -297,6 +341,8 @@ static int load_all(sl_rep_db *L)
     memset(&sec, 0, sizeof sec);
     sink deals = {&sec, 0};
     int rc = load_sectors(L, &sec);
+    if (rc == 0)
+        rc = load_merges(L, &sec.merged);
     if (rc == 0 && d->have_orders)
         rc = load_orders(L, &sec);
     if (rc == 0 && d->have_orders && d->have_lines)
