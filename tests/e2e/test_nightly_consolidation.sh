@@ -253,3 +253,41 @@ expect_eq "$(wh "SELECT count(*) FROM order_lines WHERE sku = 'SKU-1013' AND (co
     "after a reset and a run SKU-1013's lines have cost and margin"
 expect_eq "$(diff <(grep -E '^[cod]\|' "$TMP/night1") <(dump | grep -E '^[cod]\|') && echo same)" same \
     "re-reading everything keeps every customer id"
+
+# --- a later night: a new CRM contact with Ivan's phone and another e-mail ------------------------
+# The contact and an order of that e-mail are appended to the inputs; the
+# sources read only what is new. The phone links the contact to Ivan, and
+# the new record's key gives the smaller id (ids are cus_ + the first 20
+# hex digits of the SHA-256 of the key), so Ivan's customer takes it: one
+# identity_merges row, and the rows written on the first night keep the
+# old id. The report follows the merge and still counts Ivan once.
+key_id() { printf 'cus_%s' "$(printf '%s' "ref:quickstart:$1" | sha256sum | cut -c1-20)"; }
+NEW=ivan.petrov.1980@mail.ru
+expect_eq "$hero_id" "$(key_id "$HERO")" "$HERO's id comes from the key quickstart:$HERO"
+new_id=$(key_id "$NEW")
+expect_eq "$([[ "$new_id" < "$hero_id" ]] && echo smaller)" smaller "$NEW's key gives the smaller id"
+segments_before=$(jq '.segments.customers' "$TMP/report.json")
+printf 'Иван Петров,%s,8 (916) 123-45-67,"Рога и копыта, ООО",Ольга Смирнова,2024-06-20 10:00:00,второй адрес\r\n' "$NEW" \
+    >>"$QS/contacts.csv"
+printf '{"order_id":"SO-240301","line_no":1,"created_at":"2024-06-21T12:00:00+03:00","status":"paid","customer_email":"%s","customer_name":"Иван Петров","sku":"SKU-1001","qty":2,"unit_price":"4590.00","discount":0,"currency":"RUB"}\n' "$NEW" \
+    >>"$QS/orders.jsonl"
+expect_exit 0 "$SLUICE" run pipeline.json
+expect_contains "$ERR" "1 merges"
+expect_eq "$(wh "SELECT from_id || ' ' || into_id || ' ' || reason FROM identity_merges")" \
+    "$hero_id $new_id quickstart:$NEW links phone:+79161234567" "identity_merges: Ivan's old id into the new one"
+expect_eq "$(wh "SELECT customer_id, count(*) FROM orders WHERE customer_email IN ('$HERO', '$NEW') GROUP BY 1 ORDER BY 2")" \
+    "$new_id|1
+$hero_id|$hero_orders" "the first night's orders keep the old id, the new order has the new one"
+expect_eq "$(wh "WITH RECURSIVE r(orig, cur) AS (SELECT customer_id, customer_id FROM orders
+                   UNION SELECT r.orig, m.into_id FROM r JOIN identity_merges m ON m.from_id = r.cur)
+                 SELECT count(*) FROM orders o JOIN r ON r.orig = o.customer_id
+                 WHERE r.cur NOT IN (SELECT from_id FROM identity_merges) AND r.cur = '$new_id'")" "$((hero_orders + 1))" \
+    "the README's view puts all of Ivan's orders under the new id"
+expect_exit 0 "$SLUICE" identity explain state "$HERO"
+expect_contains "$OUT" "customer $new_id"
+expect_contains "$OUT" "$hero_id -> $new_id"
+expect_exit 0 "$SLUICE" report "$WH" --format json --churn-days 30 -o "$TMP/report2.json"
+expect_eq "$(jq '.segments.customers' "$TMP/report2.json")" "$segments_before" \
+    "the report counts Ivan once: no new customer with orders"
+expect_eq "$(jq -r '.kpis.orders' "$TMP/report2.json")" "$(($(raw "SELECT count(DISTINCT order_id) FROM counted") + 1))" \
+    "one more order"
