@@ -488,6 +488,17 @@ static void handle(sluice_ctx *ctx, sluice_batch *b)
     }
 }
 
+/* One copy of batch o->next was handled. Below a diamond (a source feeding
+ * two stages that feed one) every batch arrives once per path, all copies
+ * with the same sequence number: the next one is due after the last copy. */
+static void next_in_order(sl_order *o, uint64_t step)
+{
+    if (++o->seen < o->copies)
+        return;
+    o->seen = 0;
+    o->next += step;
+}
+
 /* Handles b if it is next in its (from, src) sequence, then any stashed
  * successors; otherwise stashes it. */
 static void accept_batch(sluice_ctx *ctx, const sl_msg_hdr *h, sluice_batch *b)
@@ -511,13 +522,13 @@ static void accept_batch(sluice_ctx *ctx, const sl_msg_hdr *h, sluice_batch *b)
         return;
     }
     handle(ctx, b);
-    o->next += step;
+    next_in_order(o, step);
     while (o->stash && o->stash->seq == o->next) {
         sl_stash *s = o->stash;
         o->stash = s->next;
         handle(ctx, s->b);
         free(s);
-        o->next += step;
+        next_in_order(o, step);
     }
 }
 
@@ -684,8 +695,11 @@ static int setup_graph(sl_engine *e)
     }
     /* Deliveries of each source's batches to sinks: paths through the DAG. */
     unsigned long long *paths = calloc(e->n, sizeof *paths);
-    if (!paths)
+    e->paths = calloc(e->n * e->n, sizeof *e->paths);
+    if (!paths || !e->paths) {
+        free(paths);
         return -1;
+    }
     for (size_t s = 0; s < e->n; s++) {
         if (e->st[s].kind != SLUICE_SOURCE)
             continue;
@@ -700,6 +714,8 @@ static int setup_graph(sl_engine *e)
                 reach += paths[v];
         }
         e->st[s].reach = (unsigned)reach;
+        for (size_t v = 0; v < e->n; v++)
+            e->paths[v * e->n + s] = (unsigned)paths[v];
     }
     free(paths);
     return 0;
@@ -720,8 +736,10 @@ static int setup_sockets(sl_engine *e)
             c->order = calloc(e->n * e->n, sizeof *c->order);
             if (!c->order)
                 return -1;
-            for (size_t k = 0; k < e->n * e->n; k++)
+            for (size_t k = 0; k < e->n * e->n; k++) {
                 c->order[k].next = (uint64_t)w;
+                c->order[k].copies = e->paths[k] ? e->paths[k] : 1; /* k = from * n + src */
+            }
             endpoint(ep, sizeof ep, i, w);
             if (!(c->pull = make_socket(e, ZMQ_PULL)) || zmq_bind(c->pull, ep) != 0)
                 return -1;
@@ -1067,6 +1085,7 @@ void sl_engine_free(sl_engine **pe)
     sl_dlq_close(&e->dlq);
     sl_state_close(&e->state);
     free(e->state_dir);
+    free(e->paths);
     pthread_mutex_destroy(&e->done_lock);
     pthread_cond_destroy(&e->done_cond);
     free(e);

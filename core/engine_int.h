@@ -48,6 +48,9 @@ typedef struct sl_stash {
 
 typedef struct sl_order {
     uint64_t next; /* next sequence number this worker handles */
+    unsigned copies; /* copies of each batch to expect: the paths from the source
+                        to the sending stage (2 below a diamond), at least 1 */
+    unsigned seen;   /* copies of batch `next` handled so far */
     sl_stash *stash;
 } sl_order;
 
@@ -151,6 +154,7 @@ struct sl_engine {
     int progress_on;
     sl_state *state;
     char *state_dir; /* folder of cfg->state (owned) */
+    unsigned *paths; /* [stage * n + source]: paths from the source to the stage (owned) */
     int64_t run_id;
     pthread_mutex_t done_lock; /* threads_left and done_cond */
     pthread_cond_t done_cond;

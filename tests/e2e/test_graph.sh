@@ -40,3 +40,26 @@ expect_contains "$ERR" "pipeline graph: ok"
 
 # Summary counts: the filter's dropped records are reported.
 expect_contains "$ERR" "dropped"
+
+# A diamond that joins in a transform, not a sink: every batch reaches the
+# joining stage once per path, with the same sequence number, and both
+# copies must pass on in order (this once hung: the second copy waited for
+# a turn that had passed).
+cat >"$TMP/d.json" <<'JSON'
+{
+  "name": "diamond",
+  "batch_size": 100,
+  "sources": [{"id": "nums", "plugin": "file", "path": "nums.jsonl", "stream": "nums"}],
+  "transforms": [
+    {"id": "a", "plugin": "map", "inputs": ["nums"], "set": {"path": "a"}},
+    {"id": "b", "plugin": "map", "inputs": ["nums"], "set": {"path": "b"}, "workers": 3},
+    {"id": "j", "plugin": "map", "inputs": ["a", "b"], "set": {"joined": true}, "workers": 2}
+  ],
+  "sinks": [{"id": "out", "plugin": "file", "inputs": ["j"], "path": "d.jsonl"}]
+}
+JSON
+expect_exit 0 timeout 60 "$SLUICE" run "$TMP/d.json"
+expect_lines "$TMP/d.jsonl" $((2 * N))
+expect_eq "$(jq -r '"\(.n) \(.path)"' "$TMP/d.jsonl" | sort -u | wc -l | tr -d ' ')" $((2 * N)) "every record once per path"
+expect_eq "$(jq -r '(.n - 1) / 100 | floor' "$TMP/d.jsonl" | awk 'NR > 1 && $1 < prev {bad++} {prev = $1} END {print bad + 0}')" 0 \
+    "batches in the source's order below the join"
