@@ -333,6 +333,10 @@ int slx_validate_fd(int fd, const char *name, const char *root, const char *what
     else {
         xmlCtxtUseOptions(c.ctxt, SLX_PARSE_OPTIONS);
         rc = check_feed(&c, fd);
+        /* libxml2 keeps declared entities in a document of its own ("SAX
+         * compatibility mode") that the parser context does not free */
+        if (c.ctxt->myDoc != NULL)
+            xmlFreeDoc(c.ctxt->myDoc);
         xmlFreeParserCtxt(c.ctxt);
     }
     if (rc != SLX_OK)
