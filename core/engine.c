@@ -283,6 +283,8 @@ static void handle_decode(sluice_ctx *ctx, sluice_batch *b)
     forward(ctx, ctx->st->down, ctx->st->ndown, b);
 }
 
+static void release_held(sluice_ctx *ctx);
+
 static void handle_transform(sluice_ctx *ctx, sluice_batch *b)
 {
     sl_stage *st = ctx->st;
@@ -300,7 +302,48 @@ static void handle_transform(sluice_ctx *ctx, sluice_batch *b)
     compact(b);
     atomic_fetch_add(&st->c.out, b->n);
     atomic_fetch_add(&st->c.batches, 1);
-    forward(ctx, st->down, st->ndown, b);
+    if (!st->p->finish) {
+        forward(ctx, st->down, st->ndown, b);
+        return;
+    }
+    /* finish() may still append to the last batch: keep it back */
+    release_held(ctx);
+    ctx->held = b;
+}
+
+/* Sends on the batch a transform with finish() kept back. */
+static void release_held(sluice_ctx *ctx)
+{
+    sluice_batch *b = ctx->held;
+    ctx->held = NULL;
+    if (b)
+        forward(ctx, ctx->st->down, ctx->st->ndown, b);
+}
+
+/* The end of a transform's input: finish() appends what it held back to
+ * the last batch, which then goes on. */
+static void transform_finish(sluice_ctx *ctx)
+{
+    sl_stage *st = ctx->st;
+    if (st->kind != SLUICE_TRANSFORM || !st->p->finish)
+        return;
+    sluice_batch *b = ctx->held;
+    size_t before = b ? b->n : 0;
+    if (!st->broken) {
+        int rc = st->p->finish(ctx->state, ctx, b);
+        if (rc != SLUICE_OK) {
+            st->broken = 1;
+            sl_stage_fail(st, ctx->e, "finish failed: %s", ctx->last_error ? ctx->last_error : sluice_strerror(rc));
+        }
+    }
+    if (b) {
+        if (st->broken)
+            b->failed = 1;
+        compact(b);
+        if (b->n > before)
+            atomic_fetch_add(&st->c.out, b->n - before);
+    }
+    release_held(ctx);
 }
 
 /* Writes b, retrying SLUICE_RETRY with exponential backoff and full jitter
@@ -547,6 +590,7 @@ static void finish_worker(sluice_ctx *ctx)
             free(s);
         }
     }
+    transform_finish(ctx);
     sink_flush_group(ctx);
     sink_commit(ctx);
     if (st->kind == SLUICE_SINK && !st->broken && st->p->flush) {
@@ -574,6 +618,9 @@ static void *worker_main(void *arg)
         int flags = 0;
         if (ctx->group) {
             flags = ZMQ_DONTWAIT;
+        } else if (ctx->held && !readable(ctx->pull, SL_FLUSH_MS)) {
+            release_held(ctx); /* a trickle: do not keep the last batch waiting */
+            continue;
         } else if (ctx->txn_n) {
             uint64_t age = sl_now_ms() - ctx->txn_t0;
             if (age >= SL_TXN_MS || !readable(ctx->pull, (long)(SL_TXN_MS - age))) {
@@ -1051,6 +1098,7 @@ static void free_ctx(sluice_ctx *c, size_t nn)
     free(c->order);
     sl_batch_free(&c->cur);
     sl_batch_free(&c->group);
+    sl_batch_free(&c->held);
     json_decref(c->pos);
     free(c->last_error);
 }

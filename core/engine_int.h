@@ -75,6 +75,7 @@ struct sluice_ctx {
     const char *origin_val;              /* last interned origin */
     json_t *pos;             /* position for the batch being filled (owned) */
     sluice_batch *group;     /* sinks: batches merged for one write (owned) */
+    sluice_batch *held;      /* transforms with finish(): the last batch, kept back (owned) */
     struct {
         uint32_t src;
         uint64_t seq;

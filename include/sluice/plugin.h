@@ -188,7 +188,17 @@ typedef struct sluice_plugin {
      * acknowledged, the next run reads them again. */
     int (*commit)(void *state, sluice_ctx *ctx);
 
-    void *reserved[7]; /* zero; room to grow without breaking old plugins */
+    /* since 1.3 -- transforms that hold records back (a join waiting for
+     * its table row); NULL for the usual transform. Called once per worker
+     * at the end of its input, with the last batch it processed still in
+     * hand: records appended to `last` (sluice_batch_append) go downstream
+     * with it, before the end of the stream. For this the core keeps each
+     * worker's last batch back until the next one arrives, or until no
+     * batch has come for 200 ms; `last` is NULL when there is none left
+     * (then what was held must wait for the next run). */
+    int (*finish)(void *state, sluice_ctx *ctx, sluice_batch *last);
+
+    void *reserved[6]; /* zero; room to grow without breaking old plugins */
 } sluice_plugin;
 
 /* The entry symbol every plugin exports. */

@@ -3,8 +3,9 @@
 # from the products stream of another source (whichever arrives first) and
 # their stock from a CSV file, margins are exact, misses are counted in the
 # log and flagged on the record, a table spilled to SQLite gives the same
-# warehouse, and a line whose product never came goes out, flagged, with
-# the next run.
+# warehouse, a line whose product never came goes out flagged when the
+# input ends (finish(), ABI 1.3), and with hold_across_runs it waits for
+# its product in later runs instead.
 . "$(dirname "$0")/lib.sh"
 
 cat >"$TMP/products.jsonl" <<'EOF'
@@ -23,7 +24,7 @@ cat >"$TMP/lines.jsonl" <<'EOF'
 EOF
 printf 'sku,warehouse,qty\nA1,main,5\nA1,north,7\nB2,main,1.5\nD4,main,0\n' >"$TMP/stock.csv"
 
-# pipeline NAME MAX_MEMORY_ROWS
+# pipeline NAME MAX_MEMORY_ROWS [EXTRA OPTIONS OF THE COST STAGE]
 pipeline() {
     cat >"$TMP/$1.json" <<JSON
 {"name": "$1", "state": "$1/state/sluice.db", "batch_size": 2,
@@ -31,7 +32,7 @@ pipeline() {
              {"id": "lines", "plugin": "file", "path": "lines.jsonl", "stream": "order_lines"}],
  "transforms": [
    {"id": "cost", "plugin": "lookup", "inputs": ["prod", "lines"], "streams": ["order_lines"], "key": ["sku"],
-    "table_stream": "products", "fields": ["cost"], "margin": "margin", "max_memory_rows": $2},
+    "table_stream": "products", "fields": ["cost"], "margin": "margin", "max_memory_rows": $2 ${3:-}},
    {"id": "stock", "plugin": "lookup", "inputs": ["cost"], "streams": ["order_lines"], "key": ["sku"],
     "table_file": "stock.csv", "table_row_key": ["sku", "warehouse"], "fields": {"qty": "stock_qty"},
     "sum": ["qty"], "max_memory_rows": $2}],
@@ -61,8 +62,12 @@ expect_eq "$(sql "$DB" "SELECT _lookup_missing, margin IS NULL FROM order_lines 
     '["cost","stock_qty"]|1' "C3: no cost, no stock: flagged, margin null"
 expect_eq "$(sql "$DB" "SELECT _lookup_missing FROM order_lines WHERE order_id = 'o3' AND line_no = 2")" \
     '["cost","stock_qty"]' "a line without a sku is flagged"
-expect_eq "$(sql "$DB" "SELECT count(*) FROM order_lines WHERE sku = 'ZZ'")" 0 "ZZ is held: its product may still come"
-expect_contains "$ERR" "[stock] lookup: 5 records looked up, 3 found, 1 without a table row (1 distinct keys e.g. C3), 1 without a key"
+expect_eq "$(sql "$DB" "SELECT _lookup_missing, margin IS NULL FROM order_lines WHERE sku = 'ZZ'")" \
+    '["cost","stock_qty"]|1' "ZZ: no product came; out flagged when the input ended"
+expect_contains "$ERR" "[cost] lookup: 4 table rows from products; 1 records held,"
+expect_contains "$ERR" "1 at the end without one"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM order_lines")" 6 "every line reached the warehouse in the same run"
+expect_contains "$ERR" "[stock] lookup: 6 records looked up, 3 found, 2 without a table row (2 distinct keys e.g. "
 expect_contains "$ERR" "[cost] lookup: 4 table rows from products;"
 expect_contains "$ERR" "[stock] lookup: 4 rows from $TMP/stock.csv (0 skipped)"
 
@@ -75,9 +80,13 @@ expect_contains "$ERR" "[stock] lookup: table rows in memory 0, written to"
 expect_eq "$(ls "$TMP/disk/state" | grep -c spill)" 0 "the spill file is removed at the end"
 expect_eq "$(ls "$TMP/mem/state" | grep -c '^lookup-cost.db$')" 1 "the products table is kept in the state folder"
 
-# --- the next run: the held line goes out, flagged ----------------------------
+# --- hold_across_runs: ZZ waits; the next run lets it go, flagged -------------
+pipeline across 100000 ', "hold_across_runs": true'
+expect_exit 0 "$SLUICE" run "$TMP/across.json"
+DB=$TMP/across/wh.db
+expect_eq "$(sql "$DB" "SELECT count(*) FROM order_lines WHERE sku = 'ZZ'")" 0 "ZZ is held: its product may still come"
 echo '{"order_id": "o4", "line_no": 1, "sku": "B2", "qty": 1, "unit_price": "13"}' >>"$TMP/lines.jsonl"
-expect_exit 0 "$SLUICE" run "$TMP/mem.json"
+expect_exit 0 "$SLUICE" run "$TMP/across.json"
 expect_eq "$(sql "$DB" "SELECT _lookup_missing, margin IS NULL FROM order_lines WHERE sku = 'ZZ'")" \
     '["cost","stock_qty"]|1' "ZZ came out with the next run, flagged"
 expect_eq "$(sql "$DB" "SELECT cost, margin FROM order_lines WHERE order_id = 'o4'")" "12.345|0.655" \
@@ -86,10 +95,10 @@ expect_contains "$ERR" "1 held by an earlier run released"
 
 # --- a product arriving after its line, in a later run ------------------------
 echo '{"order_id": "o5", "line_no": 1, "sku": "E5", "qty": 4, "unit_price": "2.50"}' >>"$TMP/lines.jsonl"
-expect_exit 0 "$SLUICE" run "$TMP/mem.json"
+expect_exit 0 "$SLUICE" run "$TMP/across.json"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM order_lines WHERE order_id = 'o5'")" 0 "o5 held"
 echo '{"sku": "E5", "name": "Late", "cost": "1.125"}' >>"$TMP/products.jsonl"
-expect_exit 0 "$SLUICE" run "$TMP/mem.json"
+expect_exit 0 "$SLUICE" run "$TMP/across.json"
 expect_eq "$(sql "$DB" "SELECT cost, margin FROM order_lines WHERE order_id = 'o5'")" "1.125|5.500" \
     "o5 filled when its product came"
 expect_contains "$ERR" "1 released when their row came"

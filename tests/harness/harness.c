@@ -740,6 +740,13 @@ int harness_write_open(sl_harness *h, harness_batch *b)
     return h->desc->write(h->state, &h->ctx, &b->handle);
 }
 
+int harness_finish(sl_harness *h, harness_batch *last)
+{
+    if (!h->desc->finish)
+        return SLUICE_OK;
+    return h->desc->finish(h->state, &h->ctx, last ? &last->handle : NULL);
+}
+
 int harness_commit(sl_harness *h)
 {
     return h->desc->commit ? h->desc->commit(h->state, &h->ctx) : SLUICE_OK;

@@ -99,6 +99,9 @@ int harness_process(sl_harness *h, harness_batch *b);
 int harness_write(sl_harness *h, harness_batch *b);
 int harness_write_open(sl_harness *h, harness_batch *b);
 int harness_commit(sl_harness *h);
+/* Calls a transform's finish() (ABI 1.3) with the last batch, as the core
+ * does at the end of the input; SLUICE_OK for transforms without one. */
+int harness_finish(sl_harness *h, harness_batch *last);
 /* What sluice_state_dir() answers plugins (borrowed; default NULL, as from
  * a host older than ABI 1.3). */
 void harness_set_state_dir(const char *dir);

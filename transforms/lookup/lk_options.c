@@ -43,7 +43,9 @@ const sluice_option lk_options[] = {
       NULL },
     { "persist", SLUICE_OPT_BOOL, 0, "true", "keep table_stream rows for later runs", NULL },
     { "hold_misses", SLUICE_OPT_BOOL, 0, "true",
-      "hold records whose key has no row yet until table_stream brings it (at the latest: the next run)", NULL },
+      "hold records whose key has no row yet until table_stream brings it, at the latest until the input ends", NULL },
+    { "hold_across_runs", SLUICE_OPT_BOOL, 0, "false",
+      "records still held when the input ends wait for their row in later runs instead of going out flagged", NULL },
     { "pass_table", SLUICE_OPT_BOOL, 0, "true", "let table_stream records go on downstream", NULL },
     { "store", SLUICE_OPT_PATH, 0, NULL,
       "the stage's SQLite file (default: lookup-STAGE.db in the pipeline's state folder)", NULL },
@@ -224,6 +226,7 @@ int lk_plan_build(sluice_ctx *ctx, lk_plan *plan)
     plan->pass_table = sluice_option_bool(ctx, "pass_table", 1);
     plan->persist = plan->table_stream && sluice_option_bool(ctx, "persist", 1);
     plan->hold = plan->table_stream && sluice_option_bool(ctx, "hold_misses", 1);
+    plan->hold_across_runs = plan->hold && sluice_option_bool(ctx, "hold_across_runs", 0);
     const char *on = json_string_value(json_object_get(plan->opts, "on_missing"));
     plan->reject_missing = on && !strcmp(on, "reject");
     plan->missing_field = json_string_value(json_object_get(plan->opts, "missing_field"));

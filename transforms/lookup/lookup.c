@@ -13,11 +13,12 @@
  * is held: written to the stage's SQLite file in the state folder (durable,
  * so the record is not lost when its batch moves on) and dropped from its
  * batch. When the row arrives, the held records are filled and appended to
- * the batch that brought it. A record still held when the run ends (no row
- * came: a truly unknown key) is released with the first batch of the next
- * run, filled if the table knows the key by then, flagged otherwise.
- * Transforms get no end-of-input call from the host, so that last step
- * cannot happen in the same run; set hold_misses false to flag at once.
+ * the batch that brought it. A record still held when the input ends (no
+ * row came: a truly unknown key) goes out flagged with the last batch
+ * (finish(), ABI 1.3). With hold_across_runs, or when the host has no last
+ * batch left to give (the input ended long after it), it waits for the
+ * first batch of the next run instead, filled if the table knows the key
+ * by then, flagged otherwise.
  * Released records are forgotten once a run ends cleanly; after a failed
  * or interrupted run they are released again (sinks keyed by the record's
  * key take the second copy idempotently).
@@ -177,6 +178,7 @@ typedef struct release_ctx {
     lk_state *st;
     sluice_batch *b;
     int late; /* held by an earlier run */
+    int end;  /* the input ended without their row */
 } release_ctx;
 
 static int release_one(void *arg, long long id, const char *key, const char *stream, const char *text)
@@ -196,6 +198,8 @@ static int release_one(void *arg, long long id, const char *key, const char *str
         *count = (void *)((uintptr_t)*count - 1);
     if (r->late)
         st->n.released_late++;
+    else if (r->end)
+        st->n.released_end++;
     else
         st->n.released++;
     if (rows) {
@@ -203,7 +207,8 @@ static int release_one(void *arg, long long id, const char *key, const char *str
         rc = lk_enrich(&st->plan, rec, rows, &st->n);
         return rc < 0 ? rc : sluice_batch_append(r->b, stream, rec);
     }
-    /* Only records held by an earlier run come here without a row. */
+    /* Records held by an earlier run, or at the end of the input, come
+     * here without a row. */
     if ((rc = sluice_batch_append(r->b, stream, rec)) != SLUICE_OK)
         return rc;
     size_t last = sluice_batch_count(r->b) - 1;
@@ -223,7 +228,7 @@ static int table_row(lk_state *st, sluice_batch *b, size_t i, json_t *rec)
         st->n.table_rows++;
         void **count = rc == SLUICE_OK ? tx_strmap_get(st->held, key, strlen(key)) : NULL;
         if (count && *count) {
-            release_ctx r = { st, b, 0 };
+            release_ctx r = { st, b, 0, 0 };
             rc = lk_store_each_held(st->store, key, 0, release_one, &r);
         }
     }
@@ -250,7 +255,7 @@ static int lk_process(void *state, sluice_ctx *ctx, sluice_batch *b)
     }
     /* after the batch's own table rows, which may be what they wait for */
     if (rc == SLUICE_OK && st->plan.hold && !st->released_earlier) {
-        release_ctx r = { st, b, 1 };
+        release_ctx r = { st, b, 1, 0 };
         rc = lk_store_each_held(st->store, NULL, st->run, release_one, &r);
         st->released_earlier = 1;
     }
@@ -264,6 +269,27 @@ static int lk_process(void *state, sluice_ctx *ctx, sluice_batch *b)
     /* the batch fails and will be read again: hold nothing of it */
     if (st->store)
         lk_store_rollback(st->store);
+    return rc;
+}
+
+/* The end of the input: what is still held had no row in this run; it goes
+ * out now, flagged, with the last batch. */
+static int lk_finish(void *state, sluice_ctx *ctx, sluice_batch *last)
+{
+    lk_state *st = state;
+    (void)ctx;
+    if (!last || !st->plan.hold || st->plan.hold_across_runs || !st->store || tx_strmap_size(st->held) == 0)
+        return SLUICE_OK; /* the next run releases them */
+    locale_t old = uselocale(st->c_locale);
+    release_ctx r = { st, last, 0, 1 };
+    int rc = lk_store_each_held(st->store, NULL, st->run + 1, release_one, &r);
+    if (rc == SLUICE_OK)
+        rc = lk_store_commit(st->store);
+    uselocale(old);
+    if (rc == SLUICE_OK)
+        return rc;
+    rc = lk_fail(st, rc);
+    lk_store_rollback(st->store);
     return rc;
 }
 
@@ -284,8 +310,9 @@ static void summary(lk_state *st)
                 st->n.field_missing, st->n.bad_numbers);
     if (st->plan.table_stream)
         sluice_info(st->ctx, "lookup: %llu table rows from %s; %llu records held, %llu released when their row came, "
-                             "%llu held by an earlier run released",
-                    st->n.table_rows, st->plan.table_stream, st->n.held, st->n.released, st->n.released_late);
+                             "%llu at the end without one, %llu held by an earlier run released",
+                    st->n.table_rows, st->plan.table_stream, st->n.held, st->n.released, st->n.released_end,
+                    st->n.released_late);
     if (st->table.spilled || st->table.disk_rows)
         sluice_info(st->ctx, "lookup: table rows in memory %zu, written to %s %llu", st->table.mem_rows,
                     st->store_path, st->table.disk_rows);
@@ -399,6 +426,7 @@ static const sluice_plugin lk_plugin = {
     .init = lk_init,
     .fini = lk_fini_with_summary,
     .process = lk_process,
+    .finish = lk_finish,
 };
 
 SLUICE_PLUGIN(lk_plugin);

@@ -76,6 +76,7 @@ typedef struct lk_plan {
     int pass_table;
     int persist;
     int hold;
+    int hold_across_runs; /* held records wait past the end of the input */
     int reject_missing;
     const char *missing_field;
     const char *margin;       /* field to write the margin to, or NULL */
@@ -184,7 +185,7 @@ typedef struct lk_counts {
     unsigned long long no_key;        /* ... without a usable key */
     unsigned long long field_missing; /* fields missing on found rows */
     unsigned long long bad_numbers;   /* margin inputs or summed values that are not numbers */
-    unsigned long long held, released, released_late, table_rows;
+    unsigned long long held, released, released_late, released_end, table_rows;
 } lk_counts;
 
 /* Fills `rec` from `rows` (NULL: no row for its key) and computes the
