@@ -1,6 +1,9 @@
 /* sink_routes.c - see sink_routes.h. */
 #include "sink_routes.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* One key: a field name or a non-empty list of distinct field names. */
 static int valid_one_key(json_t *v, sink_name_ok_fn name_ok, sink_same_name_fn same)
 {
@@ -61,4 +64,28 @@ const char *sink_routes_table(json_t *table, const char *stream)
 json_t *sink_routes_key(json_t *key, const char *stream)
 {
     return json_is_object(key) ? json_object_get(key, stream) : key;
+}
+
+int sink_routes_key_copy(json_t *key, char ***fields, size_t *n)
+{
+    if (!key)
+        return 0;
+    size_t count = json_is_string(key) ? 1 : json_array_size(key);
+    if (!(*fields = calloc(count, sizeof **fields)))
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        json_t *f = json_is_string(key) ? key : json_array_get(key, i);
+        if (!((*fields)[i] = strdup(json_string_value(f))))
+            return -1;
+        (*n)++;
+    }
+    return 0;
+}
+
+int sink_routes_index_name(sink_buf *out, const char *table, char *const *key, size_t nkey)
+{
+    int bad = sink_buf_puts(out, "sluice_key_") || sink_buf_puts(out, table);
+    for (size_t i = 0; i < nkey && !bad; i++)
+        bad = sink_buf_putc(out, '_') || sink_buf_puts(out, key[i]);
+    return bad || sink_buf_putc(out, '\0') ? -1 : 0;
 }

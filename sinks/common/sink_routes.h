@@ -11,7 +11,11 @@
 #ifndef SLUICE_SINK_ROUTES_H
 #define SLUICE_SINK_ROUTES_H
 
+#include <stddef.h>
+
 #include <jansson.h>
+
+#include "sink_buf.h"
 
 typedef int (*sink_name_ok_fn)(json_t *v);
 typedef int (*sink_same_name_fn)(const char *a, const char *b);
@@ -25,5 +29,15 @@ int sink_routes_valid_key(json_t *key, sink_name_ok_fn name_ok, sink_same_name_f
 const char *sink_routes_table(json_t *table, const char *stream);
 /* The stream's key (a string or a list, borrowed), or NULL: append. */
 json_t *sink_routes_key(json_t *key, const char *stream);
+/* Copies a stream's key (as sink_routes_key returns it; NULL: none) into
+ * *fields, an owned array of owned names, counted in *n. Returns 0, or -1
+ * when memory ran out (what was copied so far is in *fields and *n, for the
+ * caller to free). */
+int sink_routes_key_copy(json_t *key, char ***fields, size_t *n);
+/* Appends the name of the unique index behind a key, NUL-terminated:
+ * "sluice_key_TABLE_FIELD1_FIELD2...". The name says which key it serves,
+ * so two streams sharing a table with different keys get two indexes.
+ * Returns 0, or -1 when memory ran out. */
+int sink_routes_index_name(sink_buf *out, const char *table, char *const *key, size_t nkey);
 
 #endif

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "pg_sink.h"
+#include "sink_routes.h"
 
 /* Type oids (pg_type.h): the classes of pgsink_col_class. */
 #define PG_OID_INT8 20
@@ -308,10 +309,7 @@ static int find_key_index(pgsink *s, sluice_ctx *ctx, pgsink_stream *st, int *fo
 static int create_key_index(pgsink *s, sluice_ctx *ctx, pgsink_stream *st)
 {
     sink_buf name = {0};
-    int bad = sink_buf_puts(&name, "sluice_key_") || sink_buf_puts(&name, st->table->name);
-    for (size_t i = 0; i < st->nkey && !bad; i++)
-        bad = sink_buf_putc(&name, '_') || sink_buf_puts(&name, st->key[i]);
-    bad = bad || sink_buf_putc(&name, '\0');
+    int bad = sink_routes_index_name(&name, st->table->name, st->key, st->nkey) != 0;
     sink_buf *sql = &s->sql;
     sql->len = 0;
     /* The server cuts the name to 63 bytes (with a notice), as it would. */

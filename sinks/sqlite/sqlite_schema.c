@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sqlite_sink.h"
+#include "sink_routes.h"
 
 int sqlsink_quote(sink_buf *out, const char *name)
 {
@@ -179,13 +180,8 @@ static int has_key_index(sqlsink *s, sqlsink_stream *st, int *found)
 
 static int create_key_index(sqlsink *s, sqlsink_stream *st)
 {
-    /* The name says which key it serves, so two streams sharing a table
-     * with different keys get two indexes. */
     sink_buf name = {0};
-    int bad = sink_buf_puts(&name, "sluice_key_") || sink_buf_puts(&name, st->table->name);
-    for (size_t i = 0; i < st->nkey && !bad; i++)
-        bad = sink_buf_putc(&name, '_') || sink_buf_puts(&name, st->key[i]);
-    bad = bad || sink_buf_putc(&name, '\0');
+    int bad = sink_routes_index_name(&name, st->table->name, st->key, st->nkey) != 0;
     sink_buf *sql = &s->sql;
     sql->len = 0;
     bad = bad || sink_buf_puts(sql, "CREATE UNIQUE INDEX IF NOT EXISTS ") || sqlsink_quote(sql, name.data) ||

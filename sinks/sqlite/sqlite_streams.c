@@ -64,30 +64,13 @@ static void stream_free(sqlsink_stream *st)
     free(st);
 }
 
-static int stream_set_key(sqlsink_stream *st, json_t *key)
-{
-    if (!key)
-        return 0;
-    size_t n = json_is_string(key) ? 1 : json_array_size(key);
-    st->key = calloc(n, sizeof *st->key);
-    if (!st->key)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        json_t *f = json_is_string(key) ? key : json_array_get(key, i);
-        if (!(st->key[i] = strdup(json_string_value(f))))
-            return -1;
-        st->nkey++;
-    }
-    return 0;
-}
-
 static sqlsink_stream *stream_new(sqlsink *s, const char *stream)
 {
     sqlsink_stream *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
     if (!(st->name = strdup(stream)) || !(st->table = table_get(s, sink_routes_table(s->table_opt, stream))) ||
-        stream_set_key(st, sink_routes_key(s->key_opt, stream)) != 0) {
+        sink_routes_key_copy(sink_routes_key(s->key_opt, stream), &st->key, &st->nkey) != 0) {
         stream_free(st);
         return NULL;
     }
