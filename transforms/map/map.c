@@ -7,6 +7,7 @@
  * own state; nothing is shared between instances.
  */
 #include "map.h"
+#include "each_record.h"
 
 #include <locale.h>
 #include <stdlib.h>
@@ -148,8 +149,9 @@ static int map_cast_fields(map_state *st, sluice_ctx *ctx, sluice_batch *b, size
     return REC_KEPT;
 }
 
-static int map_record(map_state *st, sluice_ctx *ctx, sluice_batch *b, size_t i, json_t *rec)
+static int map_record(void *state, sluice_ctx *ctx, sluice_batch *b, size_t i, json_t *rec)
 {
+    map_state *st = state;
     const map_plan *p = &st->plan;
     int rc;
     if ((rc = map_rename(p, rec)) != SLUICE_OK || (rc = map_copy(p, rec)) != SLUICE_OK)
@@ -168,20 +170,7 @@ static int map_record(map_state *st, sluice_ctx *ctx, sluice_batch *b, size_t i,
 static int map_process(void *state, sluice_ctx *ctx, sluice_batch *b)
 {
     map_state *st = state;
-    size_t n = sluice_batch_count(b);
-    int rc = SLUICE_OK;
-    /* strtod and printf follow LC_NUMERIC; pin this thread to "C" for the
-     * batch and put back whatever the host had. */
-    locale_t old = uselocale(st->c_locale);
-    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
-        json_t *rec = sluice_batch_record(b, i);
-        if (json_is_object(rec))
-            rc = map_record(st, ctx, b, i, rec);
-    }
-    uselocale(old);
-    if (rc != SLUICE_OK)
-        sluice_error(ctx, "map: %s", sluice_strerror(rc));
-    return rc;
+    return tx_each_record(b, st->c_locale, map_record, st, ctx, "map");
 }
 
 static void map_fini(void *state)

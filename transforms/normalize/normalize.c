@@ -9,6 +9,7 @@
  * bad field leaves the stage exactly as it came in.
  */
 #include "normalize.h"
+#include "each_record.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -200,8 +201,9 @@ static int reject(norm_state *st, sluice_ctx *ctx, sluice_batch *b, size_t i)
     return SLUICE_OK;
 }
 
-static int normalize_record(norm_state *st, sluice_ctx *ctx, sluice_batch *b, size_t i, json_t *rec)
+static int normalize_record(void *state, sluice_ctx *ctx, sluice_batch *b, size_t i, json_t *rec)
 {
+    norm_state *st = state;
     int rc = SLUICE_OK, any_invalid = 0;
     for (size_t k = 0; k < st->plan.nfields && rc == SLUICE_OK; k++) {
         json_t *v = json_object_get(rec, st->plan.fields[k].name);
@@ -219,20 +221,7 @@ static int normalize_record(norm_state *st, sluice_ctx *ctx, sluice_batch *b, si
 static int norm_process(void *state, sluice_ctx *ctx, sluice_batch *b)
 {
     norm_state *st = state;
-    size_t n = sluice_batch_count(b);
-    int rc = SLUICE_OK;
-    /* snprintf and strtod follow LC_NUMERIC: pin this thread to "C" for
-     * the batch and put back whatever the host had. */
-    locale_t old = uselocale(st->c_locale);
-    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
-        json_t *rec = sluice_batch_record(b, i);
-        if (json_is_object(rec))
-            rc = normalize_record(st, ctx, b, i, rec);
-    }
-    uselocale(old);
-    if (rc != SLUICE_OK)
-        sluice_error(ctx, "normalize: %s", sluice_strerror(rc));
-    return rc;
+    return tx_each_record(b, st->c_locale, normalize_record, st, ctx, "normalize");
 }
 
 static void norm_fini(void *state)
