@@ -94,11 +94,17 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
     return SQLITE_OK;
 }
 
+/* SQLite's own automatic checkpoint, in the writer's thread (0: none). */
+static int writer_checkpoints(sqlsink *s, int pages)
+{
+    return sqlite3_wal_autocheckpoint(s->db, pages) == SQLITE_OK ? SLUICE_OK : SLUICE_ERROR;
+}
+
 int sqlsink_ckpt_start(sqlsink *s, sluice_ctx *ctx, int threshold, const char *sync_pragma)
 {
     s->ckpt_pages = threshold;
     if (threshold <= 0) /* checkpoints turned off: only at the end of the run */
-        return sqlite3_wal_autocheckpoint(s->db, 0) == SQLITE_OK ? SLUICE_OK : SLUICE_ERROR;
+        return writer_checkpoints(s, 0);
     sqlsink_ckpt *c = calloc(1, sizeof *c);
     if (!c)
         return SLUICE_ENOMEM;
@@ -112,7 +118,7 @@ int sqlsink_ckpt_start(sqlsink *s, sluice_ctx *ctx, int threshold, const char *s
                     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
         sqlite3_close_v2(c->db);
         free(c);
-        return sqlite3_wal_autocheckpoint(s->db, threshold) == SQLITE_OK ? SLUICE_OK : SLUICE_ERROR;
+        return writer_checkpoints(s, threshold);
     }
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
@@ -121,7 +127,7 @@ int sqlsink_ckpt_start(sqlsink *s, sluice_ctx *ctx, int threshold, const char *s
         pthread_cond_destroy(&c->cond);
         sqlite3_close_v2(c->db);
         free(c);
-        return sqlite3_wal_autocheckpoint(s->db, threshold) == SQLITE_OK ? SLUICE_OK : SLUICE_ERROR;
+        return writer_checkpoints(s, threshold);
     }
     s->ckpt = c;
     sqlite3_wal_hook(s->db, wal_hook, c); /* replaces the automatic checkpoint */
@@ -134,7 +140,7 @@ void sqlsink_ckpt_stop(sqlsink *s, sluice_ctx *ctx)
     if (!c)
         return;
     /* Writes after this (none in a normal run) checkpoint the usual way. */
-    sqlite3_wal_autocheckpoint(s->db, s->ckpt_pages);
+    writer_checkpoints(s, s->ckpt_pages);
     pthread_mutex_lock(&c->lock);
     c->stop = 1;
     pthread_cond_broadcast(&c->cond);
