@@ -267,19 +267,33 @@ static const struct {
     int (*fn)(int argc, char **argv);
 } ext_cmds[] = {{"serve", sl_cmd_serve}, {"status", sl_cmd_status}, {"report", sl_cmd_report}, {"identity", sl_cmd_identity}};
 
+static const struct option longopts[] = {SL_CLI_GLOBAL_LONGOPTS,
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"source", required_argument, NULL, 'S'},
+                                         {"json", no_argument, NULL, 'J'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
+
+/* Whether `arg` is a long option of ours given its value as the next word. */
+static int takes_next_word(const char *arg)
+{
+    for (const struct option *o = longopts; o->name; o++)
+        if (o->has_arg == required_argument && arg[0] == '-' && arg[1] == '-' && strcmp(arg + 2, o->name) == 0)
+            return 1;
+    return 0;
+}
+
 /* The first word of the command line that is not an option or an option's
  * value, or NULL. */
 static const char *command_word(int argc, char **argv)
 {
-    static const char *const takes_value[] = {"--log-format", "--plugin-path", "--source"};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             return i + 1 < argc ? argv[i + 1] : NULL;
         if (argv[i][0] != '-' || argv[i][1] == '\0')
             return argv[i];
-        for (size_t k = 0; k < sizeof takes_value / sizeof takes_value[0]; k++)
-            if (strcmp(argv[i], takes_value[k]) == 0)
-                i++;
+        if (takes_next_word(argv[i]))
+            i++;
     }
     return NULL;
 }
@@ -291,12 +305,6 @@ int main(int argc, char **argv)
         if (strcmp(word, ext_cmds[i].name) == 0)
             return ext_cmds[i].fn(argc, argv);
 
-    static const struct option longopts[] = {SL_CLI_GLOBAL_LONGOPTS,
-                                             {"help", no_argument, NULL, 'h'},
-                                             {"source", required_argument, NULL, 'S'},
-                                             {"json", no_argument, NULL, 'J'},
-                                             {"version", no_argument, NULL, 'V'},
-                                             {NULL, 0, NULL, 0}};
     cli c = {.g = {.progress = 1}};
     int help = 0, opt;
     while ((opt = getopt_long(argc, argv, SL_CLI_GLOBAL_SHORTOPTS "hV", longopts, NULL)) != -1) {
