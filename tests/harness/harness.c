@@ -648,6 +648,47 @@ sl_harness *harness_open_plugin(const char *kind, const char *name, const char *
     return h;
 }
 
+sl_harness *harness_open_logged(const char *kind, const char *name, const char *options_json)
+{
+    char *err = NULL;
+    sl_harness *h = harness_open_plugin(kind, name, options_json, &err);
+    if (!h)
+        fprintf(stderr, "open %s/%s %s: %s\n", kind, name, options_json, err ? err : "?");
+    free(err);
+    return h;
+}
+
+char *harness_open_error(const char *kind, const char *name, const char *options_json)
+{
+    char *err = NULL;
+    sl_harness *h = harness_open_plugin(kind, name, options_json, &err);
+    if (h) {
+        harness_close(&h);
+        return strdup("");
+    }
+    return err ? err : strdup("(no message)");
+}
+
+json_t *harness_transform_one(const char *name, const char *options_json, const char *stream, const char *rec,
+                              char *reason, size_t reason_size)
+{
+    sl_harness *h = harness_open_logged("transform", name, options_json);
+    json_t *out = NULL;
+    if (reason)
+        reason[0] = '\0';
+    if (!h)
+        return NULL;
+    harness_batch *b = harness_batch_new(h);
+    if (harness_batch_add_json(b, stream, rec) == 0 && harness_process(h, b) == SLUICE_OK) {
+        out = json_incref(harness_batch_get(b, 0));
+        if (reason && harness_batch_last_reject(b))
+            snprintf(reason, reason_size, "%s", harness_batch_last_reject(b));
+    }
+    harness_batch_free(&b);
+    harness_close(&h);
+    return out;
+}
+
 void harness_close(sl_harness **h)
 {
     if (!h || !*h)

@@ -56,6 +56,19 @@ sl_harness *harness_open(const char *so_path, const char *options_json, char **e
 sl_harness *harness_open_plugin(const char *kind, const char *name, const char *options_json,
                                 char **err);
 
+/* harness_open_plugin() that reports a failure on stderr ("open KIND/NAME
+ * OPTIONS: why") and returns NULL then. */
+sl_harness *harness_open_logged(const char *kind, const char *name, const char *options_json);
+/* The error text of an open that is expected to fail, malloc'd ("" if it
+ * unexpectedly succeeded). */
+char *harness_open_error(const char *kind, const char *name, const char *options_json);
+/* Runs one record (JSON text, on `stream`) through transform `name` built
+ * from options: the resulting first record (new reference), or NULL when it
+ * was rejected or anything failed, with the reject reason copied into
+ * reason (may be NULL). */
+json_t *harness_transform_one(const char *name, const char *options_json, const char *stream, const char *rec,
+                              char *reason, size_t reason_size);
+
 /* The folder harness_open_plugin() looks in. Static storage. */
 const char *harness_plugin_dir(void);
 

@@ -8,26 +8,9 @@
 #include "harness.h"
 #include "harness_test.h"
 
-static sl_harness *open_filter(const char *opts)
-{
-    char *err = NULL;
-    sl_harness *h = harness_open_plugin("transform", "filter", opts, &err);
-    if (!h)
-        fprintf(stderr, "open filter %s: %s\n", opts, err ? err : "?");
-    free(err);
-    return h;
-}
+static sl_harness *open_filter(const char *opts) { return harness_open_logged("transform", "filter", opts); }
 
-static char *open_filter_error(const char *opts)
-{
-    char *err = NULL;
-    sl_harness *h = harness_open_plugin("transform", "filter", opts, &err);
-    if (h) {
-        harness_close(&h);
-        return strdup("");
-    }
-    return err ? err : strdup("(no message)");
-}
+static char *open_filter_error(const char *opts) { return harness_open_error("transform", "filter", opts); }
 
 /* 1 when a filter built from opts keeps the record, 0 when it drops it,
  * -1 on any failure. */

@@ -95,15 +95,7 @@ static void write_file(const char *name, const char *text, char *path, size_t si
     }
 }
 
-static sl_harness *open_lookup(const char *opts)
-{
-    char *err = NULL;
-    sl_harness *h = harness_open_plugin("transform", "lookup", opts, &err);
-    if (!h)
-        fprintf(stderr, "open lookup %s: %s\n", opts, err ? err : "?");
-    free(err);
-    return h;
-}
+static sl_harness *open_lookup(const char *opts) { return harness_open_logged("transform", "lookup", opts); }
 
 static const char products_jsonl[] =
     "{\"sku\": \"A1\", \"cost\": \"4.25\", \"name\": \"Widget\"}\n"

@@ -11,49 +11,14 @@
 #include "harness.h"
 #include "harness_test.h"
 
-static sl_harness *open_map(const char *opts)
-{
-    char *err = NULL;
-    sl_harness *h = harness_open_plugin("transform", "map", opts, &err);
-    if (!h)
-        fprintf(stderr, "open map %s: %s\n", opts, err ? err : "?");
-    free(err);
-    return h;
-}
+static sl_harness *open_map(const char *opts) { return harness_open_logged("transform", "map", opts); }
 
-/* The error text of an open that is expected to fail, malloc'd ("" if it
- * unexpectedly succeeded). */
-static char *open_map_error(const char *opts)
-{
-    char *err = NULL;
-    sl_harness *h = harness_open_plugin("transform", "map", opts, &err);
-    if (h) {
-        harness_close(&h);
-        return strdup("");
-    }
-    return err ? err : strdup("(no message)");
-}
+static char *open_map_error(const char *opts) { return harness_open_error("transform", "map", opts); }
 
-/* Runs one record (JSON text) through a map built from opts. Returns the
- * resulting record (caller decrefs) or NULL when it was rejected, with the
- * reason copied into reason (may be NULL). */
+/* One record through a map built from opts (see harness_transform_one). */
 static json_t *map_one(const char *opts, const char *rec, char *reason, size_t reason_size)
 {
-    sl_harness *h = open_map(opts);
-    json_t *out = NULL;
-    if (reason)
-        reason[0] = '\0';
-    if (!h)
-        return NULL;
-    harness_batch *b = harness_batch_new(h);
-    if (harness_batch_add_json(b, "orders", rec) == 0 && harness_process(h, b) == SLUICE_OK) {
-        out = json_incref(harness_batch_get(b, 0));
-        if (reason && harness_batch_last_reject(b))
-            snprintf(reason, reason_size, "%s", harness_batch_last_reject(b));
-    }
-    harness_batch_free(&b);
-    harness_close(&h);
-    return out;
+    return harness_transform_one("map", opts, "orders", rec, reason, reason_size);
 }
 
 #define CHECK_MAP(opts, in, want)                 \

@@ -23,49 +23,14 @@
 #include "harness.h"
 #include "harness_test.h"
 
-static sl_harness *open_norm(const char *opts)
-{
-    char *err = NULL;
-    sl_harness *h = harness_open_plugin("transform", "normalize", opts, &err);
-    if (!h)
-        fprintf(stderr, "open normalize %s: %s\n", opts, err ? err : "?");
-    free(err);
-    return h;
-}
+static sl_harness *open_norm(const char *opts) { return harness_open_logged("transform", "normalize", opts); }
 
-/* The error text of an open that is expected to fail, malloc'd ("" if it
- * unexpectedly succeeded). */
-static char *open_error(const char *opts)
-{
-    char *err = NULL;
-    sl_harness *h = harness_open_plugin("transform", "normalize", opts, &err);
-    if (h) {
-        harness_close(&h);
-        return strdup("");
-    }
-    return err ? err : strdup("(no message)");
-}
+static char *open_error(const char *opts) { return harness_open_error("transform", "normalize", opts); }
 
-/* Runs one record (JSON text) through a stage built from opts. Returns the
- * resulting record (caller decrefs), or NULL when it was rejected, with the
- * reject reason copied into reason (may be NULL). */
+/* One record through a stage built from opts (see harness_transform_one). */
 static json_t *norm_one(const char *opts, const char *rec, char *reason, size_t reason_size)
 {
-    sl_harness *h = open_norm(opts);
-    json_t *out = NULL;
-    if (reason)
-        reason[0] = '\0';
-    if (!h)
-        return NULL;
-    harness_batch *b = harness_batch_new(h);
-    if (harness_batch_add_json(b, "customers", rec) == 0 && harness_process(h, b) == SLUICE_OK) {
-        out = json_incref(harness_batch_get(b, 0));
-        if (reason && harness_batch_last_reject(b))
-            snprintf(reason, reason_size, "%s", harness_batch_last_reject(b));
-    }
-    harness_batch_free(&b);
-    harness_close(&h);
-    return out;
+    return harness_transform_one("normalize", opts, "customers", rec, reason, reason_size);
 }
 
 #define CHECK_NORM(opts, in, want)                     \
