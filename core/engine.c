@@ -440,10 +440,7 @@ static void sink_group_into_txn(sluice_ctx *ctx, unsigned long long live, unsign
         ctx->txn_t0 = sl_now_ms();
     for (int i = 0; i < ctx->group_n; i++) {
         written(ctx->e, ctx->group_acks[i].src, ctx->group_acks[i].seq);
-        ctx->txn_acks[ctx->txn_n].src = ctx->group_acks[i].src;
-        ctx->txn_acks[ctx->txn_n].seq = ctx->group_acks[i].seq;
-        ctx->txn_acks[ctx->txn_n].failed = ctx->group_acks[i].failed;
-        ctx->txn_n++;
+        ctx->txn_acks[ctx->txn_n++] = ctx->group_acks[i];
     }
     ctx->group_n = 0;
     ctx->txn_records += live;
@@ -469,13 +466,14 @@ static void sink_flush_group(sluice_ctx *ctx)
     } else {
         unsigned long long dead_before = atomic_load(&st->c.dead);
         int rc = write_split(ctx, b);
+        unsigned long long out = live - (atomic_load(&st->c.dead) - dead_before);
         if (rc == SLUICE_OK && st->p->commit) {
             sl_batch_free(&ctx->group);
-            sink_group_into_txn(ctx, live, live - (atomic_load(&st->c.dead) - dead_before));
+            sink_group_into_txn(ctx, live, out);
             return;
         }
         if (rc == SLUICE_OK) {
-            atomic_fetch_add(&st->c.out, live - (atomic_load(&st->c.dead) - dead_before));
+            atomic_fetch_add(&st->c.out, out);
             ok = 1;
         } else {
             st->broken = 1;
@@ -502,10 +500,7 @@ static void handle_sink(sluice_ctx *ctx, sluice_batch *b)
     if (ctx->group && (ctx->group->src != b->src || ctx->group_n >= SL_GROUP_MAX ||
                        ctx->group->n + b->n > SL_GROUP_RECORDS))
         sink_flush_group(ctx);
-    ctx->group_acks[ctx->group_n].src = b->src;
-    ctx->group_acks[ctx->group_n].seq = b->seq;
-    ctx->group_acks[ctx->group_n].failed = b->failed;
-    ctx->group_n++;
+    ctx->group_acks[ctx->group_n++] = (sl_ack_ref){b->src, b->seq, b->failed};
     if (!ctx->group) {
         ctx->group = b;
         return;

@@ -54,6 +54,14 @@ typedef struct sl_order {
     sl_stash *stash;
 } sl_order;
 
+/* A batch a sink is to acknowledge: its source, its sequence number, and
+ * whether it failed upstream. */
+typedef struct sl_ack_ref {
+    uint32_t src;
+    uint64_t seq;
+    int failed;
+} sl_ack_ref;
+
 struct sluice_ctx {
     const sluice_host *host; /* must stay first: see sluice_handle_head */
     sl_engine *e;
@@ -76,19 +84,11 @@ struct sluice_ctx {
     json_t *pos;             /* position for the batch being filled (owned) */
     sluice_batch *group;     /* sinks: batches merged for one write (owned) */
     sluice_batch *held;      /* transforms with finish(): the last batch, kept back (owned) */
-    struct {
-        uint32_t src;
-        uint64_t seq;
-        int failed;
-    } group_acks[SL_GROUP_MAX]; /* the batches in it, to acknowledge after the write */
+    sl_ack_ref group_acks[SL_GROUP_MAX]; /* the batches in it, to acknowledge after the write */
     int group_n;
     /* sinks with commit(): batches written into the open transaction, to
      * acknowledge at commit */
-    struct {
-        uint32_t src;
-        uint64_t seq;
-        int failed;
-    } txn_acks[SL_TXN_BATCHES + SL_GROUP_MAX];
+    sl_ack_ref txn_acks[SL_TXN_BATCHES + SL_GROUP_MAX];
     int txn_n;
     uint64_t txn_t0;                /* sl_now_ms() when it began */
     unsigned long long txn_records; /* live records written into it */
